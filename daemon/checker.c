@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getdns/getdns.h>
+#include <stdlib.h>
+
+#include "checker.h"
+#include "hostname.h"
+#include "log.h"
+#include "macro.h"
+#include "strv.h"
+
+typedef struct Check Check;
+
+/* One forward lookup, pointing back at its check. */
+typedef struct Forward {
+        Check *check;
+        size_t index;           /* into ptr.names */
+} Forward;
+
+struct Check {
+        Checker *checker;
+        Check *prev, *next;
+        Address address;
+        DnsReply ptr;
+        DnsReply *forward;      /* one per PTR name */
+        DnsReply **forward_by_name;     /* NULL where not asked */
+        Forward *lookups;
+        size_t n_pending;
+        checker_callback_t callback;
+        void *userdata;
+};
+
+struct Checker {
+        Resolver *resolver;
+        const VerdictPolicy *policy;
+        Check *checks;
+        size_t n_checks;
+};
+
+static Check *check_free(Check *k) {
+        size_t n;
+
+        if (!k)
+                return NULL;
+        n = strv_length(k->ptr.names);
+        for (size_t i = 0; k->forward && i < n; i++)
+                dns_reply_done(&k->forward[i]);
+        free(k->forward);
+        free(k->forward_by_name);
+        free(k->lookups);
+        dns_reply_done(&k->ptr);
+        free(k);
+        return NULL;
+}
+
+static void check_unlink(Check *k) {
+        Checker *c = k->checker;
+
+        if (k->prev)
+                k->prev->next = k->next;
+        else
+                c->checks = k->next;
+        if (k->next)
+                k->next->prev = k->prev;
+        c->n_checks--;
+}
+
+static void check_finish(Check *k) {
+        Verdict *v = NULL;
+        int r;
+
+        r = verdict_evaluate(&k->address, &k->ptr, (const DnsReply * const *) k->forward_by_name,
+                             k->checker->policy, now(CLOCK_REALTIME), &v);
+        check_unlink(k);
+        if (r < 0) {
+                /* Out of memory: report what we can rather than drop the caller. */
+                char a[ADDRESS_STRING_MAX];
+                log_error("Failed to evaluate the verdict for %s: %s", address_to_string(&k->address, a),
+                          strerror(-r));
+                v = verdict_new(&k->address);
+        }
+        if (v)
+                k->callback(v, k->userdata);
+        check_free(k);
+}
+
+static void on_forward_reply(Resolver *r, DnsReply *reply, void *userdata) {
+        Forward *f = userdata;
+        Check *k = f->check;
+
+        k->forward[f->index] = *reply;
+        *reply = (DnsReply) {};
+        k->forward_by_name[f->index] = &k->forward[f->index];
+        if (--k->n_pending == 0)
+                check_finish(k);
+}
+
+static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
+        Check *k = userdata;
+        size_t n, asked = 0;
+        uint16_t type = k->address.family == AF_INET ? GETDNS_RRTYPE_A : GETDNS_RRTYPE_AAAA;
+
+        k->ptr = *reply;
+        *reply = (DnsReply) {};
+        n = strv_length(k->ptr.names);
+        if (k->ptr.status != DNS_ANSWER || n == 0) {
+                check_finish(k);
+                return;
+        }
+
+        k->forward = calloc(n, sizeof(DnsReply));
+        k->forward_by_name = calloc(n, sizeof(DnsReply *));
+        k->lookups = calloc(n, sizeof(Forward));
+        if (!k->forward || !k->forward_by_name || !k->lookups) {
+                k->ptr.status = DNS_UNREACHABLE;
+                check_finish(k);
+                return;
+        }
+
+        for (size_t i = 0; i < n && asked < VERDICT_PTR_NAMES_MAX; i++)
+                if (hostname_is_valid(k->ptr.names[i])) {
+                        k->lookups[asked] = (Forward) { .check = k, .index = i };
+                        asked++;
+                }
+        k->n_pending = asked;
+        if (asked == 0) {
+                check_finish(k);
+                return;
+        }
+        for (size_t j = 0; j < asked; j++) {
+                Forward *f = &k->lookups[j];
+                if (resolver_query(r, k->ptr.names[f->index], type, on_forward_reply, f) < 0) {
+                        /* Could not even queue it: no answer, a temperror. */
+                        k->forward[f->index] = (DnsReply) { .status = DNS_UNREACHABLE };
+                        k->forward_by_name[f->index] = &k->forward[f->index];
+                        k->n_pending--;
+                }
+        }
+        /* Replies never arrive from inside resolver_query(), so only
+         * failures to queue can have brought this to zero. */
+        if (k->n_pending == 0)
+                check_finish(k);
+}
+
+int checker_check(Checker *c, const Address *a, checker_callback_t callback, void *userdata) {
+        char rname[REVERSE_NAME_MAX];
+        Check *k;
+        int r;
+
+        k = calloc(1, sizeof(Check));
+        if (!k)
+                return -ENOMEM;
+        *k = (Check) { .checker = c, .address = *a, .callback = callback, .userdata = userdata };
+        address_reverse_name(a, rname);
+        r = resolver_query(c->resolver, rname, GETDNS_RRTYPE_PTR, on_ptr_reply, k);
+        if (r < 0) {
+                free(k);
+                return r;
+        }
+        k->next = c->checks;
+        if (c->checks)
+                c->checks->prev = k;
+        c->checks = k;
+        c->n_checks++;
+        return 0;
+}
+
+int checker_new(Resolver *resolver, const VerdictPolicy *policy, Checker **ret) {
+        Checker *c = calloc(1, sizeof(Checker));
+
+        if (!c)
+                return -ENOMEM;
+        c->resolver = resolver;
+        c->policy = policy;
+        *ret = c;
+        return 0;
+}
+
+Checker *checker_free(Checker *c) {
+        if (!c)
+                return NULL;
+        while (c->checks) {
+                Check *k = c->checks;
+                c->checks = k->next;
+                check_free(k);
+        }
+        free(c);
+        return NULL;
+}
+
+size_t checker_in_progress(const Checker *c) {
+        return c->n_checks;
+}

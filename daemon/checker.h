@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "resolver.h"
+#include "verdict.h"
+
+typedef struct Checker Checker;
+
+/* Receives the verdict and owns it from then on. */
+typedef void (*checker_callback_t)(Verdict *v, void *userdata);
+
+/* The check engine: PTR of the reverse name, then A or AAAA of every PTR
+ * name (up to VERDICT_PTR_NAMES_MAX), then the verdict. The resolver and the
+ * policy must outlive the checker. */
+int checker_new(Resolver *resolver, const VerdictPolicy *policy, Checker **ret);
+/* Drops checks in progress without calling back. */
+Checker *checker_free(Checker *c);
+
+/* Never calls back from inside this call. */
+int checker_check(Checker *c, const Address *a, checker_callback_t callback, void *userdata);
+size_t checker_in_progress(const Checker *c);
+
+static inline void checker_freep(Checker **c) {
+        checker_free(*c);
+}

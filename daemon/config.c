@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "hostname.h"
+#include "log.h"
+#include "macro.h"
+#include "strv.h"
+
+#define LINE_MAX_LENGTH 4096
+#define CONFIG_FILE_SIZE_MAX (1024 * 1024)
+
+/* Where MinTTL= and MaxTTL= were last set, to name the line when they clash. */
+typedef struct ParseState {
+        Config *config;
+        const char *file;
+        unsigned line;
+        char section[32];
+        bool section_known;
+        char *error;
+        char min_ttl_where[256];
+        char max_ttl_where[256];
+} ParseState;
+
+static int fail(ParseState *s, const char *fmt, ...) _printf_(2, 3);
+static int fail(ParseState *s, const char *fmt, ...) {
+        _cleanup_free_ char *what = NULL;
+        va_list ap;
+        int k;
+
+        va_start(ap, fmt);
+        k = vasprintf(&what, fmt, ap);
+        va_end(ap);
+        free(s->error);
+        s->error = NULL;
+        if (k < 0 || asprintf(&s->error, "%s:%u: %s", s->file, s->line, what) < 0)
+                return -ENOMEM;
+        return -EINVAL;
+}
+
+typedef int (*ConfigParser)(ParseState *s, const char *key, const char *value, void *data);
+
+static int next_word(const char **p, char **ret) {
+        const char *b;
+        size_t n;
+
+        *p += strspn(*p, " \t");
+        if (!**p) {
+                *ret = NULL;
+                return 0;
+        }
+        b = *p;
+        n = strcspn(b, " \t");
+        *p = b + n;
+        *ret = strndup(b, n);
+        return *ret ? 1 : -ENOMEM;
+}
+
+/* Each list key appends; an empty assignment empties the list (systemd rule). */
+static int grow(void **array, size_t *n, size_t size, ParseState *s, const char *key) {
+        void *a;
+
+        if (*n >= CONFIG_LIST_MAX)
+                return fail(s, "%s= has more than %d entries", key, CONFIG_LIST_MAX);
+        a = reallocarray(*array, *n + 1, size);
+        if (!a)
+                return -ENOMEM;
+        *array = a;
+        return 0;
+}
+
+static int parse_address_list(ParseState *s, const char *key, const char *value, Address **array, size_t *n) {
+        const char *p = value;
+        int r;
+
+        if (isempty(value)) {
+                free(*array);
+                *array = NULL;
+                *n = 0;
+                return 0;
+        }
+        for (;;) {
+                _cleanup_free_ char *w = NULL;
+                const char *why;
+                Address a;
+
+                r = next_word(&p, &w);
+                if (r <= 0)
+                        return r;
+                if (address_parse(w, &a, &why) < 0)
+                        return fail(s, "%s=: '%s' is not an IP address: %s", key, w, why);
+                bool dup = false;
+                for (size_t i = 0; i < *n; i++)
+                        dup = dup || address_equal(&(*array)[i], &a);
+                if (dup)
+                        continue;
+                r = grow((void **) array, n, sizeof(Address), s, key);
+                if (r < 0)
+                        return r;
+                (*array)[(*n)++] = a;
+        }
+}
+
+static int parse_addresses(ParseState *s, const char *key, const char *value, void *data) {
+        return parse_address_list(s, key, value, &s->config->addresses, &s->config->n_addresses);
+}
+
+static int parse_route_probes(ParseState *s, const char *key, const char *value, void *data) {
+        return parse_address_list(s, key, value, &s->config->route_probes, &s->config->n_route_probes);
+}
+
+static int parse_discover(ParseState *s, const char *key, const char *value, void *data) {
+        const char *p = value;
+        unsigned flags = 0;
+        bool none = false;
+        int r;
+
+        if (isempty(value)) {
+                s->config->discover = DISCOVER_ROUTE;
+                return 0;
+        }
+        for (;;) {
+                _cleanup_free_ char *w = NULL;
+
+                r = next_word(&p, &w);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                if (streq(w, "route"))
+                        flags |= DISCOVER_ROUTE;
+                else if (streq(w, "dns"))
+                        flags |= DISCOVER_DNS;
+                else if (streq(w, "none"))
+                        none = true;
+                else
+                        return fail(s, "Discover=: unknown method '%s' (expected route, dns or none)", w);
+        }
+        if (none && flags)
+                return fail(s, "Discover=: 'none' cannot be combined with other methods");
+        s->config->discover = flags;
+        return 0;
+}
+
+static int parse_helo_name(ParseState *s, const char *key, const char *value, void *data) {
+        char *h;
+
+        if (isempty(value)) {
+                free(s->config->helo_name);
+                s->config->helo_name = NULL;
+                return 0;
+        }
+        h = hostname_normalize(value);
+        if (!h)
+                return -ENOMEM;
+        if (!hostname_is_valid(h)) {
+                free(h);
+                return fail(s, "HeloName=: '%s' is not a valid host name", value);
+        }
+        free(s->config->helo_name);
+        s->config->helo_name = h;
+        return 0;
+}
+
+int upstream_parse(const char *s, Upstream *ret) {
+        _cleanup_free_ char *host = NULL;
+        const char *port = NULL, *close;
+        unsigned long p = 53;
+        Upstream u = {};
+
+        if (isempty(s))
+                return -EINVAL;
+        if (s[0] == '[') {
+                close = strchr(s, ']');
+                if (!close)
+                        return -EINVAL;
+                host = strndup(s + 1, (size_t) (close - s - 1));
+                if (close[1] == ':')
+                        port = close + 2;
+                else if (close[1] != 0)
+                        return -EINVAL;
+        } else if (strchr(s, ':') == strrchr(s, ':') && strchr(s, ':')) {
+                /* exactly one colon: IPv4 with a port */
+                host = strndup(s, (size_t) (strchr(s, ':') - s));
+                port = strchr(s, ':') + 1;
+        } else
+                host = strdup(s);
+        if (!host)
+                return -ENOMEM;
+        if (address_parse(host, &u.address, NULL) < 0)
+                return -EINVAL;
+        if (s[0] == '[' && u.address.family != AF_INET6)
+                return -EINVAL;
+        if (port) {
+                char *e;
+                if (!isdigit((unsigned char) *port))
+                        return -EINVAL;
+                errno = 0;
+                p = strtoul(port, &e, 10);
+                if (errno || *e || p == 0 || p > 65535)
+                        return -EINVAL;
+        }
+        u.port = (uint16_t) p;
+        *ret = u;
+        return 0;
+}
+
+static int parse_servers(ParseState *s, const char *key, const char *value, void *data) {
+        Config *c = s->config;
+        const char *p = value;
+        int r;
+
+        if (isempty(value)) {
+                free(c->servers);
+                c->servers = NULL;
+                c->n_servers = 0;
+                return 0;
+        }
+        for (;;) {
+                _cleanup_free_ char *w = NULL;
+                Upstream u;
+
+                r = next_word(&p, &w);
+                if (r <= 0)
+                        return r;
+                if (upstream_parse(w, &u) < 0)
+                        return fail(s, "Servers=: '%s' is not ADDRESS, ADDRESS:PORT or [IPV6]:PORT", w);
+                r = grow((void **) &c->servers, &c->n_servers, sizeof(Upstream), s, key);
+                if (r < 0)
+                        return r;
+                c->servers[c->n_servers++] = u;
+        }
+}
+
+typedef struct WhoamiPreset {
+        const char *label;
+        WhoamiStyle style;
+        const char *name;
+        const char *server4;
+        const char *server6;
+} WhoamiPreset;
+
+/* receivers.md: each provider answers with the address it saw the query come
+ * from; Google's must be asked directly, not through a recursive resolver. */
+static const WhoamiPreset whoami_presets[] = {
+        { "opendns",    WHOAMI_ADDRESS,   "myip.opendns.com",        "208.67.222.222", "2620:0:ccc::2" },
+        { "google",     WHOAMI_TXT,       "o-o.myaddr.l.google.com", "216.239.32.10",  "2001:4860:4802:32::a" },
+        { "cloudflare", WHOAMI_TXT_CHAOS, "whoami.cloudflare",       "1.1.1.1",        "2606:4700:4700::1111" },
+};
+
+static void whoami_source_done(WhoamiSource *w) {
+        free(w->label);
+        free(w->name);
+}
+
+static int whoami_from_preset(const WhoamiPreset *p, WhoamiSource *ret) {
+        WhoamiSource w = { .style = p->style };
+
+        w.label = strdup(p->label);
+        w.name = strdup(p->name);
+        if (!w.label || !w.name) {
+                whoami_source_done(&w);
+                return -ENOMEM;
+        }
+        (void) upstream_parse(p->server4, &w.server4);
+        (void) upstream_parse(p->server6, &w.server6);
+        *ret = w;
+        return 0;
+}
+
+/* NAME/TYPE[/CLASS]@SERVER[,SERVER]: e.g. whoami.cloudflare/TXT/CH@1.1.1.1 */
+static int whoami_parse_custom(const char *text, WhoamiSource *ret, const char **ret_why) {
+        _cleanup_free_ char *copy = strdup(text);
+        WhoamiSource w = {};
+        char *at, *type, *klass, *servers, *sv, *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        at = strchr(copy, '@');
+        type = strchr(copy, '/');
+        if (!at || !type || type > at) {
+                *ret_why = "expected a preset (opendns, google, cloudflare) or NAME/TYPE[/CLASS]@SERVER";
+                return -EINVAL;
+        }
+        *at = 0;
+        *type++ = 0;
+        servers = at + 1;
+        klass = strchr(type, '/');
+        if (klass)
+                *klass++ = 0;
+        if (!hostname_is_valid(copy)) {
+                *ret_why = "the name is not a valid host name";
+                return -EINVAL;
+        }
+        if ((strcaseeq(type, "A") || strcaseeq(type, "AAAA")) && (!klass || strcaseeq(klass, "IN")))
+                w.style = WHOAMI_ADDRESS;
+        else if (strcaseeq(type, "TXT") && (!klass || strcaseeq(klass, "IN")))
+                w.style = WHOAMI_TXT;
+        else if (strcaseeq(type, "TXT") && klass && strcaseeq(klass, "CH"))
+                w.style = WHOAMI_TXT_CHAOS;
+        else {
+                *ret_why = "the type must be A, AAAA or TXT, the class IN or CH (TXT only)";
+                return -EINVAL;
+        }
+        for (sv = strtok_r(servers, ",", &save); sv; sv = strtok_r(NULL, ",", &save)) {
+                Upstream u;
+                if (upstream_parse(sv, &u) < 0) {
+                        *ret_why = "a server is not ADDRESS, ADDRESS:PORT or [IPV6]:PORT";
+                        return -EINVAL;
+                }
+                if (u.address.family == AF_INET)
+                        w.server4 = u;
+                else
+                        w.server6 = u;
+        }
+        if (w.server4.address.family == 0 && w.server6.address.family == 0) {
+                *ret_why = "no server given after '@'";
+                return -EINVAL;
+        }
+        w.label = strdup(text);
+        w.name = strdup(copy);
+        if (!w.label || !w.name) {
+                whoami_source_done(&w);
+                return -ENOMEM;
+        }
+        *ret = w;
+        return 0;
+}
+
+static void whoami_clear(Config *c) {
+        for (size_t i = 0; i < c->n_whoami; i++)
+                whoami_source_done(&c->whoami[i]);
+        free(c->whoami);
+        c->whoami = NULL;
+        c->n_whoami = 0;
+}
+
+static int parse_whoami(ParseState *s, const char *key, const char *value, void *data) {
+        Config *c = s->config;
+        const char *p = value;
+        int r;
+
+        if (isempty(value)) {
+                whoami_clear(c);
+                return 0;
+        }
+        for (;;) {
+                _cleanup_free_ char *w = NULL;
+                const WhoamiPreset *preset = NULL;
+                const char *why = NULL;
+                WhoamiSource src;
+
+                r = next_word(&p, &w);
+                if (r <= 0)
+                        return r;
+                for (size_t i = 0; i < ELEMENTSOF(whoami_presets); i++)
+                        if (streq(w, whoami_presets[i].label))
+                                preset = &whoami_presets[i];
+                r = preset ? whoami_from_preset(preset, &src) : whoami_parse_custom(w, &src, &why);
+                if (r == -EINVAL)
+                        return fail(s, "Whoami=: '%s': %s", w, why);
+                if (r < 0)
+                        return r;
+                r = grow((void **) &c->whoami, &c->n_whoami, sizeof(WhoamiSource), s, key);
+                if (r < 0) {
+                        whoami_source_done(&src);
+                        return r;
+                }
+                c->whoami[c->n_whoami++] = src;
+        }
+}
+
+static int parse_timespan_value(ParseState *s, const char *key, const char *value, void *data) {
+        usec_t *u = data, v;
+        int r;
+
+        r = timespan_parse(value, &v);
+        if (r == -ERANGE)
+                return fail(s, "%s=: '%s' is too large", key, value);
+        if (r < 0)
+                return fail(s, "%s=: '%s' is not a time span (e.g. 30s, 5min, 1h, 1d)", key, value);
+        if (v == 0 && !streq(key, "ServeStale"))
+                return fail(s, "%s=: must be greater than zero", key);
+        if (streq(key, "Timeout") && v > 5 * USEC_PER_MINUTE)
+                return fail(s, "Timeout=: '%s' is longer than the 5min a DNS answer is worth waiting", value);
+        if (streq(key, "MinTTL"))
+                snprintf(s->min_ttl_where, sizeof s->min_ttl_where, "%s:%u", s->file, s->line);
+        if (streq(key, "MaxTTL"))
+                snprintf(s->max_ttl_where, sizeof s->max_ttl_where, "%s:%u", s->file, s->line);
+        *u = v;
+        return 0;
+}
+
+static int parse_max_in_flight(ParseState *s, const char *key, const char *value, void *data) {
+        unsigned long v;
+        char *e;
+
+        errno = 0;
+        v = isdigit((unsigned char) value[0]) ? strtoul(value, &e, 10) : 0;
+        if (!isdigit((unsigned char) value[0]) || errno || *e || v < 1 || v > MAX_IN_FLIGHT_LIMIT)
+                return fail(s, "%s=: '%s' is not a whole number from 1 to %d", key, value, MAX_IN_FLIGHT_LIMIT);
+        s->config->max_in_flight = (unsigned) v;
+        return 0;
+}
+
+typedef struct ConfigKey {
+        const char *section;
+        const char *key;
+        ConfigParser parse;
+        size_t offset;          /* of the field handed to parse as data */
+} ConfigKey;
+
+static const ConfigKey config_keys[] = {
+        { "Watch",    "Addresses",   parse_addresses,       0 },
+        { "Watch",    "Discover",    parse_discover,        0 },
+        { "Watch",    "HeloName",    parse_helo_name,       0 },
+        { "Watch",    "RouteProbes", parse_route_probes,    0 },
+        { "Watch",    "Whoami",      parse_whoami,          0 },
+        { "Resolver", "Servers",     parse_servers,         0 },
+        { "Resolver", "Timeout",     parse_timespan_value,  offsetof(Config, timeout) },
+        { "Resolver", "MaxInFlight", parse_max_in_flight,   0 },
+        { "Cache",    "MinTTL",      parse_timespan_value,  offsetof(Config, min_ttl) },
+        { "Cache",    "MaxTTL",      parse_timespan_value,  offsetof(Config, max_ttl) },
+        { "Cache",    "ServeStale",  parse_timespan_value,  offsetof(Config, serve_stale) },
+};
+
+static bool section_is_known(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (streq(config_keys[i].section, name))
+                        return true;
+        return false;
+}
+
+static char *strip(char *s) {
+        char *e;
+
+        s += strspn(s, " \t\r");
+        e = s + strlen(s);
+        while (e > s && strchr(" \t\r", e[-1]))
+                e--;
+        *e = 0;
+        return s;
+}
+
+static int parse_line(ParseState *s, char *line) {
+        char *l = strip(line), *eq, *key, *value, *hash;
+
+        if (*l == 0 || *l == '#' || *l == ';')
+                return 0;
+
+        /* The contract's example puts comments after values; no value we
+         * accept contains '#', so whitespace then '#' starts a comment. */
+        for (hash = l; (hash = strchr(hash, '#')); hash++)
+                if (hash > l && (hash[-1] == ' ' || hash[-1] == '\t')) {
+                        *hash = 0;
+                        l = strip(l);
+                        break;
+                }
+
+        if (*l == '[') {
+                size_t n = strlen(l);
+                if (n < 3 || l[n - 1] != ']')
+                        return fail(s, "malformed section header '%s'", l);
+                l[n - 1] = 0;
+                if (strlen(l + 1) >= sizeof s->section || strpbrk(l + 1, "[] \t"))
+                        return fail(s, "malformed section header '[%s]'", l + 1);
+                strcpy(s->section, l + 1);
+                s->section_known = section_is_known(s->section);
+                if (!s->section_known)
+                        log_warning("%s:%u: unknown section [%s], ignoring its keys", s->file, s->line, s->section);
+                return 0;
+        }
+
+        eq = strchr(l, '=');
+        if (!eq)
+                return fail(s, "expected KEY=VALUE or [Section], got '%s'", l);
+        *eq = 0;
+        key = strip(l);
+        value = strip(eq + 1);
+        if (*key == 0)
+                return fail(s, "missing key before '='");
+        if (s->section[0] == 0)
+                return fail(s, "assignment '%s=' outside of a section", key);
+        if (!s->section_known)
+                return 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (streq(config_keys[i].section, s->section) && streq(config_keys[i].key, key))
+                        return config_keys[i].parse(s, key, value,
+                                                    (uint8_t *) s->config + config_keys[i].offset);
+
+        log_warning("%s:%u: unknown key '%s' in section [%s], ignoring", s->file, s->line, key, s->section);
+        return 0;
+}
+
+static int parse_text(ParseState *s, const char *name, const char *text, size_t size) {
+        const char *p = text, *end = text + size;
+        int r;
+
+        s->file = name;
+        s->line = 0;
+        s->section[0] = 0;
+        s->section_known = false;
+        if (memchr(text, 0, size)) {
+                s->line = 1;
+                return fail(s, "the file contains a NUL byte: not a text configuration file");
+        }
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                _cleanup_free_ char *line = NULL;
+
+                s->line++;
+                if (n >= LINE_MAX_LENGTH)
+                        return fail(s, "line longer than %d characters", LINE_MAX_LENGTH);
+                line = strndup(p, n);
+                if (!line)
+                        return -ENOMEM;
+                r = parse_line(s, line);
+                if (r < 0)
+                        return r;
+                p += n + (nl ? 1 : 0);
+        }
+        return 0;
+}
+
+static int validate(ParseState *s) {
+        Config *c = s->config;
+
+        if (c->min_ttl > c->max_ttl) {
+                const char *where = strcmp(s->min_ttl_where, s->max_ttl_where) > 0 ? s->min_ttl_where
+                                                                                    : s->max_ttl_where;
+                free(s->error);
+                if (asprintf(&s->error, "%s: MinTTL= must not be larger than MaxTTL=",
+                             *where ? where : s->file) < 0)
+                        s->error = NULL;
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int finish(ParseState *s, int r, char **ret_error) {
+        if (r >= 0)
+                r = validate(s);
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(s->error);
+        free(s->error);
+        return r;
+}
+
+int config_parse_string(Config *c, const char *name, const char *text, char **ret_error) {
+        ParseState s = { .config = c };
+
+        return finish(&s, parse_text(&s, name, text, strlen(text)), ret_error);
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+        FILE *f;
+
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        buf = malloc(CONFIG_FILE_SIZE_MAX + 1);
+        if (!buf) {
+                fclose(f);
+                return -ENOMEM;
+        }
+        n = fread(buf, 1, CONFIG_FILE_SIZE_MAX + 1, f);
+        if (ferror(f)) {
+                fclose(f);
+                return -EIO;
+        }
+        fclose(f);
+        if (n > CONFIG_FILE_SIZE_MAX)
+                return -EFBIG;
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
+static int load_one(ParseState *s, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        int r;
+
+        r = read_file(path, &text, &size);
+        if (r < 0) {
+                free(s->error);
+                if (asprintf(&s->error, "%s: %s", path,
+                             r == -EFBIG ? "larger than 1 MiB: not a configuration file" : strerror(-r)) < 0)
+                        s->error = NULL;
+                return r;
+        }
+        return parse_text(s, path, text, size);
+}
+
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+static int load_dropins(ParseState *s, const char *path) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_strv_free_ char **files = NULL;
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        if (asprintf(&dir, "%s.d", path) < 0)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : (log_warning("Failed to open %s: %m, ignoring", dir), 0);
+        while ((de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                if (de->d_name[0] == '.' || n < 6 || !streq(de->d_name + n - 5, ".conf"))
+                        continue;
+                char *f;
+                if (asprintf(&f, "%s/%s", dir, de->d_name) < 0 || strv_push(&files, f) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        if (files)
+                qsort(files, strv_length(files), sizeof(char *), compare_strings);
+        for (char **f = files; f && *f; f++) {
+                r = load_one(s, *f);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int config_load(Config *c, const char *path, bool must_exist, char **ret_error) {
+        ParseState s = { .config = c, .file = path };
+        int r;
+
+        r = load_one(&s, path);
+        if (r == -ENOENT && !must_exist) {
+                free(s.error);
+                s.error = NULL;
+                r = 0;
+        }
+        if (r >= 0)
+                r = load_dropins(&s, path);
+        return finish(&s, r, ret_error);
+}
+
+int config_init(Config *c) {
+        static const char * const default_probes[] = {
+                /* a.root-servers.net: any global address will do, nothing is sent */
+                "198.41.0.4", "2001:503:ba3e::2:30",
+        };
+
+        *c = (Config) {
+                .discover = DISCOVER_ROUTE,
+                .timeout = 5 * USEC_PER_SEC,
+                .max_in_flight = 64,
+                .min_ttl = 30 * USEC_PER_SEC,
+                .max_ttl = USEC_PER_DAY,
+                .serve_stale = USEC_PER_DAY,
+        };
+        c->route_probes = calloc(ELEMENTSOF(default_probes), sizeof(Address));
+        c->whoami = calloc(2, sizeof(WhoamiSource));
+        if (!c->route_probes || !c->whoami) {
+                config_done(c);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(default_probes); i++)
+                (void) address_parse(default_probes[i], &c->route_probes[c->n_route_probes++], NULL);
+        /* Two providers by default, so that a disagreement can be noticed. */
+        for (size_t i = 0; i < 2; i++)
+                if (whoami_from_preset(&whoami_presets[i], &c->whoami[c->n_whoami++]) < 0) {
+                        c->n_whoami--;
+                        config_done(c);
+                        return -ENOMEM;
+                }
+        return 0;
+}
+
+void config_done(Config *c) {
+        free(c->addresses);
+        free(c->helo_name);
+        free(c->route_probes);
+        whoami_clear(c);
+        free(c->servers);
+        *c = (Config) {};
+}
+
+int resolv_conf_parse(const char *path, Upstream **ret, size_t *ret_n) {
+        _cleanup_free_ char *line = NULL;
+        Upstream *list = NULL;
+        size_t n = 0, cap = 0;
+        FILE *f;
+
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while (getline(&line, &cap, f) > 0) {
+                char word[16], value[128];
+                Upstream u = { .port = 53 };
+
+                if (sscanf(line, " %15s %127s", word, value) != 2 || !streq(word, "nameserver"))
+                        continue;
+                /* "fe80::1%eth0": a scoped server cannot be our upstream; skip it. */
+                if (address_parse(value, &u.address, NULL) < 0)
+                        continue;
+                Upstream *l = reallocarray(list, n + 1, sizeof(Upstream));
+                if (!l) {
+                        free(list);
+                        fclose(f);
+                        return -ENOMEM;
+                }
+                list = l;
+                list[n++] = u;
+        }
+        fclose(f);
+        *ret = list;
+        *ret_n = n;
+        return 0;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "address.h"
+#include "timeutil.h"
+
+#define CONFIG_FILE_DEFAULT "/etc/ptrwatch/ptrwatchd.conf"
+#define RESOLV_CONF "/etc/resolv.conf"
+
+typedef enum DiscoverFlags {
+        DISCOVER_ROUTE = 1 << 0,
+        DISCOVER_DNS   = 1 << 1,
+} DiscoverFlags;
+
+typedef struct Upstream {
+        Address address;
+        uint16_t port;
+} Upstream;
+
+typedef enum WhoamiStyle {
+        WHOAMI_ADDRESS,         /* OpenDNS: A/AAAA of a name, answered with our address */
+        WHOAMI_TXT,             /* Google: TXT in class IN */
+        WHOAMI_TXT_CHAOS,       /* Cloudflare: TXT in class CH */
+} WhoamiStyle;
+
+typedef struct WhoamiSource {
+        char *label;            /* preset name, or the text of a custom entry */
+        WhoamiStyle style;
+        char *name;
+        Upstream server4;       /* family AF_UNSPEC when not given */
+        Upstream server6;
+} WhoamiSource;
+
+typedef struct Config {
+        /* [Watch] */
+        Address *addresses;
+        size_t n_addresses;
+        unsigned discover;              /* DiscoverFlags */
+        char *helo_name;
+        Address *route_probes;          /* destinations for Discover=route */
+        size_t n_route_probes;
+        WhoamiSource *whoami;           /* sources for Discover=dns */
+        size_t n_whoami;
+
+        /* [Resolver] */
+        Upstream *servers;              /* none: from /etc/resolv.conf */
+        size_t n_servers;
+        usec_t timeout;
+        unsigned max_in_flight;
+
+        /* [Cache] */
+        usec_t min_ttl;
+        usec_t max_ttl;
+        usec_t serve_stale;
+} Config;
+
+#define MAX_IN_FLIGHT_LIMIT 4096
+#define CONFIG_LIST_MAX 1024            /* entries in one list-valued key */
+
+/* Built-in defaults. */
+int config_init(Config *c);
+void config_done(Config *c);
+
+/* Read path, then path.d/ *.conf in lexical order. A missing file is an error
+ * only when must_exist is set. On error, *ret_error says "FILE:LINE: what is
+ * wrong". Warnings (unknown keys) go to the log. */
+int config_load(Config *c, const char *path, bool must_exist, char **ret_error);
+
+/* Parse one buffer as if it were the file "name" (for tests and fuzzing). */
+int config_parse_string(Config *c, const char *name, const char *text, char **ret_error);
+
+/* "127.0.0.1", "127.0.0.1:5353", "[::1]:53", "::1" */
+int upstream_parse(const char *s, Upstream *ret);
+/* The nameserver lines of a resolv.conf file. */
+int resolv_conf_parse(const char *path, Upstream **ret, size_t *ret_n);

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns-getdns.h"
+#include "hostname.h"
+#include "macro.h"
+#include "strv.h"
+
+#define RCODE_NOERROR  0
+#define RCODE_SERVFAIL 2
+#define RCODE_NXDOMAIN 3
+
+/* Presentation form of a wire-format name, lower case, no trailing dot. */
+static char *name_from_bindata(const getdns_bindata *b) {
+        _cleanup_free_ char *fqdn = NULL;
+
+        if (!b || getdns_convert_dns_name_to_fqdn(b, &fqdn) != GETDNS_RETURN_GOOD || !fqdn)
+                return NULL;
+        return hostname_normalize(fqdn);
+}
+
+static char *record_name(const getdns_dict *rr, const char *key) {
+        getdns_bindata *b = NULL;
+
+        if (getdns_dict_get_bindata(rr, key, &b) != GETDNS_RETURN_GOOD)
+                return NULL;
+        return name_from_bindata(b);
+}
+
+static bool record_get(const getdns_dict *rr, uint32_t *type, uint32_t *klass, uint32_t *ttl) {
+        return getdns_dict_get_int(rr, "type", type) == GETDNS_RETURN_GOOD &&
+               getdns_dict_get_int(rr, "class", klass) == GETDNS_RETURN_GOOD &&
+               getdns_dict_get_int(rr, "ttl", ttl) == GETDNS_RETURN_GOOD;
+}
+
+static int add_address(DnsReply *r, const getdns_dict *rr, uint16_t qtype) {
+        getdns_bindata *b = NULL;
+        Address a = { .family = qtype == GETDNS_RRTYPE_A ? AF_INET : AF_INET6 };
+        size_t size = qtype == GETDNS_RRTYPE_A ? 4 : 16;
+
+        if (getdns_dict_get_bindata(rr, qtype == GETDNS_RRTYPE_A ? "/rdata/ipv4_address"
+                                                                 : "/rdata/ipv6_address", &b) != GETDNS_RETURN_GOOD ||
+            !b || b->size != size)
+                return 0;       /* malformed rdata: ignore the record */
+        Address *l = reallocarray(r->addresses, r->n_addresses + 1, sizeof(Address));
+        if (!l)
+                return -ENOMEM;
+        memcpy(a.bytes, b->data, size);
+        l[r->n_addresses++] = a;
+        r->addresses = l;
+        return 0;
+}
+
+/* Follow CNAMEs from qname within the answer; collect the RRset of qtype at
+ * the end of the chain. Returns the number of records collected. */
+static int collect_answer(const getdns_list *answer, const char *qname, uint16_t qtype,
+                          DnsReply *r, uint32_t *min_ttl) {
+        _cleanup_free_ char *owner = strdup(qname);
+        size_t n = 0;
+        int found = 0;
+
+        if (!owner)
+                return -ENOMEM;
+        if (getdns_list_get_length(answer, &n) != GETDNS_RETURN_GOOD)
+                return 0;
+
+        for (unsigned hop = 0; hop <= DNS_CNAME_CHAIN_MAX; hop++) {
+                char *next = NULL;
+
+                for (size_t i = 0; i < n; i++) {
+                        getdns_dict *rr = NULL;
+                        uint32_t type, klass, ttl;
+                        _cleanup_free_ char *name = NULL;
+
+                        if (getdns_list_get_dict(answer, i, &rr) != GETDNS_RETURN_GOOD ||
+                            !record_get(rr, &type, &klass, &ttl) || klass != GETDNS_RRCLASS_IN)
+                                continue;
+                        name = record_name(rr, "name");
+                        if (!name || !streq(name, owner))
+                                continue;
+
+                        if (type == qtype) {
+                                if (qtype == GETDNS_RRTYPE_PTR) {
+                                        char *target = record_name(rr, "/rdata/ptrdname");
+                                        if (!target)
+                                                continue;
+                                        if (strv_push(&r->names, target) < 0)
+                                                return -ENOMEM;
+                                } else if (add_address(r, rr, qtype) < 0)
+                                        return -ENOMEM;
+                                *min_ttl = MIN(*min_ttl, ttl);
+                                found++;
+                        } else if (type == GETDNS_RRTYPE_CNAME && !next && !found) {
+                                next = record_name(rr, "/rdata/cname");
+                                if (next)
+                                        *min_ttl = MIN(*min_ttl, ttl);
+                        }
+                }
+                if (found || !next) {
+                        free(next);
+                        return found;
+                }
+                free(owner);
+                owner = next;
+        }
+        return found;   /* chain too long: whatever was found */
+}
+
+/* RFC 2308 §5: the negative TTL is min(SOA TTL, SOA MINIMUM). */
+static bool negative_ttl(const getdns_dict *reply, uint32_t *ret) {
+        getdns_list *authority = NULL;
+        size_t n = 0;
+
+        if (getdns_dict_get_list(reply, "authority", &authority) != GETDNS_RETURN_GOOD ||
+            getdns_list_get_length(authority, &n) != GETDNS_RETURN_GOOD)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                getdns_dict *rr = NULL;
+                uint32_t type, klass, ttl, minimum;
+
+                if (getdns_list_get_dict(authority, i, &rr) == GETDNS_RETURN_GOOD &&
+                    record_get(rr, &type, &klass, &ttl) && type == GETDNS_RRTYPE_SOA &&
+                    getdns_dict_get_int(rr, "/rdata/minimum", &minimum) == GETDNS_RETURN_GOOD) {
+                        *ret = MIN(ttl, minimum);
+                        return true;
+                }
+        }
+        return false;
+}
+
+int dns_reply_from_getdns(getdns_callback_type_t type, const getdns_dict *response,
+                          const char *qname, uint16_t qtype, DnsReply *ret) {
+        DnsReply r = { .status = DNS_UNREACHABLE };
+        getdns_dict *reply = NULL;
+        getdns_list *answer = NULL;
+        uint32_t rcode = 0, chain_ttl = UINT32_MAX;
+        int k;
+
+        *ret = r;
+        if (type == GETDNS_CALLBACK_TIMEOUT) {
+                ret->status = DNS_TIMEOUT;
+                return 0;
+        }
+        if (type != GETDNS_CALLBACK_COMPLETE || !response ||
+            getdns_dict_get_dict(response, "/replies_tree/0", &reply) != GETDNS_RETURN_GOOD ||
+            getdns_dict_get_int(reply, "/header/rcode", &rcode) != GETDNS_RETURN_GOOD)
+                return 0;       /* no reply at all: unreachable */
+
+        r.rcode = (int) rcode;
+        switch (rcode) {
+        case RCODE_NOERROR:
+                break;
+        case RCODE_NXDOMAIN:
+                r.status = DNS_NXDOMAIN;
+                r.has_ttl = negative_ttl(reply, &r.ttl);
+                *ret = r;
+                return 0;
+        case RCODE_SERVFAIL:
+                r.status = DNS_SERVFAIL;
+                *ret = r;
+                return 0;
+        default:
+                r.status = DNS_REFUSED;
+                *ret = r;
+                return 0;
+        }
+
+        if (getdns_dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD) {
+                k = collect_answer(answer, qname, qtype, &r, &chain_ttl);
+                if (k < 0) {
+                        dns_reply_done(&r);
+                        return k;
+                }
+        } else
+                k = 0;
+
+        if (k > 0) {
+                r.status = DNS_ANSWER;
+                r.ttl = chain_ttl;
+                r.has_ttl = true;
+        } else {
+                uint32_t neg;
+                r.status = DNS_NODATA;
+                r.has_ttl = negative_ttl(reply, &neg);
+                if (r.has_ttl)
+                        r.ttl = MIN(neg, chain_ttl);
+        }
+        *ret = r;
+        return 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#include "dnsreply.h"
+#include "macro.h"
+#include "strv.h"
+
+void dns_reply_done(DnsReply *r) {
+        if (!r)
+                return;
+        r->names = strv_free(r->names);
+        free(r->addresses);
+        r->addresses = NULL;
+        r->n_addresses = 0;
+}
+
+bool dns_status_is_negative(DnsStatus s) {
+        return s == DNS_NODATA || s == DNS_NXDOMAIN;
+}
+
+bool dns_status_is_temporary(DnsStatus s) {
+        return s == DNS_SERVFAIL || s == DNS_REFUSED || s == DNS_TIMEOUT || s == DNS_UNREACHABLE;
+}
+
+static const char * const dns_status_names[_DNS_STATUS_MAX] = {
+        [DNS_ANSWER]      = "answer",
+        [DNS_NODATA]      = "nodata",
+        [DNS_NXDOMAIN]    = "nxdomain",
+        [DNS_SERVFAIL]    = "servfail",
+        [DNS_REFUSED]     = "refused",
+        [DNS_TIMEOUT]     = "timeout",
+        [DNS_UNREACHABLE] = "unreachable",
+};
+
+const char *dns_status_to_string(DnsStatus s) {
+        return s < _DNS_STATUS_MAX ? dns_status_names[s] : NULL;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "address.h"
+
+/* What one DNS question came back with, reduced to what a verdict needs. */
+typedef enum DnsStatus {
+        DNS_ANSWER,             /* NOERROR with records of the asked type */
+        DNS_NODATA,             /* NOERROR, none of the asked type */
+        DNS_NXDOMAIN,
+        DNS_SERVFAIL,
+        DNS_REFUSED,            /* REFUSED and any other error rcode */
+        DNS_TIMEOUT,
+        DNS_UNREACHABLE,        /* no upstream could be asked at all */
+        _DNS_STATUS_MAX,
+} DnsStatus;
+
+/* Longest CNAME chain we follow inside one answer. */
+#define DNS_CNAME_CHAIN_MAX 16
+
+typedef struct DnsReply {
+        DnsStatus status;
+        int rcode;
+        char **names;           /* PTR targets: lower case, no trailing dot */
+        Address *addresses;     /* A or AAAA records */
+        size_t n_addresses;
+        /* ANSWER: the smallest TTL over the CNAME chain and the RRset.
+         * NODATA/NXDOMAIN: the RFC 2308 negative TTL, min(SOA TTL, SOA
+         * MINIMUM), when the reply carried an SOA (has_ttl). */
+        uint32_t ttl;
+        bool has_ttl;
+} DnsReply;
+
+void dns_reply_done(DnsReply *r);
+bool dns_status_is_negative(DnsStatus s);       /* a definitive "no" */
+bool dns_status_is_temporary(DnsStatus s);      /* no answer at all */
+const char *dns_status_to_string(DnsStatus s);

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "log.h"
+
+static int max_level = LOG_INFO;
+static bool prefix;
+static const char *program = "ptrwatchd";
+
+void log_set_max_level(int level) {
+        max_level = level;
+}
+
+void log_set_prefix(bool on) {
+        prefix = on;
+}
+
+void log_set_program(const char *name) {
+        program = name;
+}
+
+void log_full(int level, const char *fmt, ...) {
+        int saved_errno = errno;        /* keep %m and the caller's errno intact */
+        va_list ap;
+
+        if (level > max_level)
+                return;
+        if (prefix)
+                fprintf(stderr, "<%d>", level);
+        else
+                fprintf(stderr, "%s: ", program);
+        errno = saved_errno;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        errno = saved_errno;
+}

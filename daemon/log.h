@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <syslog.h>
+
+#include "macro.h"
+
+/* Lines go to stderr; with prefixes on, each starts with "<N>" (sd-daemon(3))
+ * so that systemd or a log collector keeps the priority. */
+void log_set_max_level(int level);
+void log_set_prefix(bool on);
+void log_set_program(const char *name);
+
+void log_full(int level, const char *fmt, ...) _printf_(2, 3);
+
+#define log_error(...)   log_full(LOG_ERR, __VA_ARGS__)
+#define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...)  log_full(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)    log_full(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)   log_full(LOG_DEBUG, __VA_ARGS__)

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <systemd/sd-event.h>
+
+#include "checker.h"
+#include "log.h"
+#include "macro.h"
+#include "oneshot.h"
+#include "output.h"
+
+/* Exit status when the check could not be run at all (monitoring: UNKNOWN). */
+#define EXIT_UNKNOWN 3
+
+typedef struct Batch {
+        sd_event *event;
+        Verdict **verdicts;     /* in argument order */
+        size_t n_left;
+} Batch;
+
+typedef struct Slot {
+        Batch *batch;
+        size_t index;
+} Slot;
+
+static void on_verdict(Verdict *v, void *userdata) {
+        Slot *s = userdata;
+
+        s->batch->verdicts[s->index] = v;
+        if (--s->batch->n_left == 0)
+                (void) sd_event_exit(s->batch->event, 0);
+}
+
+int oneshot_check(const Config *c, const Address *addresses, size_t n, bool json, FILE *out) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(resolver_freep) Resolver *resolver = NULL;
+        _cleanup_(checker_freep) Checker *checker = NULL;
+        _cleanup_free_ Verdict **verdicts = NULL;
+        _cleanup_free_ Slot *slots = NULL;
+        VerdictPolicy policy = {
+                .helo_name = c->helo_name,
+                .min_ttl = c->min_ttl,
+                .max_ttl = c->max_ttl,
+        };
+        Batch batch = {};
+        int r, status;
+
+        verdicts = calloc(n, sizeof(Verdict *));
+        slots = calloc(n, sizeof(Slot));
+        if (!verdicts || !slots)
+                return log_error("Out of memory"), EXIT_UNKNOWN;
+
+        r = sd_event_new(&event);
+        if (r < 0)
+                return log_error("Failed to create the event loop: %s", strerror(-r)), EXIT_UNKNOWN;
+        r = resolver_new(event, c, NULL, &resolver);
+        if (r < 0)
+                return log_error("Failed to set up the resolver: %s", strerror(-r)), EXIT_UNKNOWN;
+        r = checker_new(resolver, &policy, &checker);
+        if (r < 0)
+                return log_error("Out of memory"), EXIT_UNKNOWN;
+
+        batch = (Batch) { .event = event, .verdicts = verdicts, .n_left = n };
+        for (size_t i = 0; i < n; i++) {
+                slots[i] = (Slot) { .batch = &batch, .index = i };
+                r = checker_check(checker, &addresses[i], on_verdict, &slots[i]);
+                if (r < 0)
+                        return log_error("Failed to start a check: %s", strerror(-r)), EXIT_UNKNOWN;
+        }
+        if (n > 0) {
+                r = sd_event_loop(event);
+                if (r < 0) {
+                        log_error("Event loop failed: %s", strerror(-r));
+                        status = EXIT_UNKNOWN;
+                        goto finish;
+                }
+        }
+
+        if (json)
+                verdicts_print_json_array(out, verdicts, n, true);
+        else
+                verdicts_print_table(out, verdicts, n, &(TableOptions) {
+                        .legend = true,
+                        .colour = colour_wanted(out),
+                });
+        status = verdict_kind_exit_status(verdicts_worst(verdicts, n));
+
+finish:
+        /* The resolver first: in-flight queries are cancelled without
+         * calling back into checks that are about to go. */
+        resolver = resolver_free(resolver);
+        for (size_t i = 0; i < n; i++)
+                verdict_free(verdicts[i]);
+        return status;
+}

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getdns/getdns_extra.h>
+#include <stdlib.h>
+
+#include "dns-getdns.h"
+#include "log.h"
+#include "macro.h"
+#include "resolver.h"
+#include "sd-getdns.h"
+
+typedef struct Query Query;
+struct Query {
+        Resolver *resolver;
+        char *name;
+        uint16_t type;
+        resolver_callback_t callback;
+        void *userdata;
+        Query *next;            /* in the wait queue, or the list of finished ones */
+        bool submitting;        /* inside getdns_general() */
+        DnsReply reply;         /* when finished before getdns_general() returned */
+};
+
+struct Resolver {
+        sd_event *event;
+        getdns_context *context;
+        unsigned max_in_flight;
+        unsigned n_in_flight;
+        unsigned n_queued;
+        Query *queue_head, *queue_tail;         /* waiting for a slot */
+        Query *finished;                        /* to deliver from the defer source */
+        sd_event_source *deliver;
+        bool freeing;
+        ResolverStats stats;
+};
+
+static Query *query_free(Query *q) {
+        if (!q)
+                return NULL;
+        dns_reply_done(&q->reply);
+        free(q->name);
+        free(q);
+        return NULL;
+}
+
+static void finish_later(Resolver *r, Query *q) {
+        q->next = r->finished;
+        r->finished = q;
+        if (sd_event_source_set_enabled(r->deliver, SD_EVENT_ONESHOT) < 0)
+                log_error("Failed to enable DNS reply delivery, replies will hang");
+}
+
+static void start_queued(Resolver *r);
+
+static void deliver(Resolver *r, Query *q, DnsReply *reply) {
+        q->callback(r, reply, q->userdata);
+        query_free(q);
+}
+
+static void on_getdns_reply(getdns_context *context, getdns_callback_type_t type, getdns_dict *response,
+                            void *userarg, getdns_transaction_t transaction) {
+        Query *q = userarg;
+        Resolver *r = q->resolver;
+        DnsReply reply;
+
+        if (type == GETDNS_CALLBACK_CANCEL || r->freeing) {
+                getdns_dict_destroy(response);
+                query_free(q);
+                return;
+        }
+        r->n_in_flight--;
+        if (dns_reply_from_getdns(type, response, q->name, q->type, &reply) < 0) {
+                log_error("Out of memory reading the reply for %s", q->name);
+                reply = (DnsReply) { .status = DNS_UNREACHABLE };
+        }
+        getdns_dict_destroy(response);
+
+        if (q->submitting) {
+                /* Answered from inside getdns_general(): our caller is still
+                 * on the stack and must not be re-entered. */
+                q->reply = reply;
+                finish_later(r, q);
+                return;
+        }
+        deliver(r, q, &reply);
+        dns_reply_done(&reply);
+        start_queued(r);
+}
+
+static void submit(Resolver *r, Query *q) {
+        getdns_transaction_t transaction;
+        getdns_return_t ret;
+
+        r->n_in_flight++;
+        r->stats.n_sent++;
+        r->stats.max_in_flight_seen = MAX(r->stats.max_in_flight_seen, r->n_in_flight);
+        q->submitting = true;
+        ret = getdns_general(r->context, q->name, q->type, NULL, q, &transaction, on_getdns_reply);
+        q->submitting = false;
+        if (ret != GETDNS_RETURN_GOOD) {
+                log_warning("Failed to send the query for %s: %s", q->name,
+                            getdns_get_errorstr_by_id(ret) ?: "unknown error");
+                r->n_in_flight--;
+                q->reply = (DnsReply) { .status = DNS_UNREACHABLE };
+                finish_later(r, q);
+        }
+}
+
+static void start_queued(Resolver *r) {
+        while (r->queue_head && r->n_in_flight < r->max_in_flight) {
+                Query *q = r->queue_head;
+
+                r->queue_head = q->next;
+                if (!r->queue_head)
+                        r->queue_tail = NULL;
+                q->next = NULL;
+                r->n_queued--;
+                submit(r, q);
+        }
+}
+
+static int on_deliver(sd_event_source *s, void *userdata) {
+        Resolver *r = userdata;
+
+        while (r->finished) {
+                Query *q = r->finished;
+                r->finished = q->next;
+                deliver(r, q, &q->reply);
+        }
+        start_queued(r);
+        return 0;
+}
+
+int resolver_query(Resolver *r, const char *name, uint16_t type, resolver_callback_t callback, void *userdata) {
+        Query *q;
+
+        q = calloc(1, sizeof(Query));
+        if (!q)
+                return -ENOMEM;
+        *q = (Query) { .resolver = r, .type = type, .callback = callback, .userdata = userdata };
+        q->name = strdup(name);
+        if (!q->name) {
+                free(q);
+                return -ENOMEM;
+        }
+        if (r->queue_tail)
+                r->queue_tail->next = q;
+        else
+                r->queue_head = q;
+        r->queue_tail = q;
+        r->n_queued++;
+        /* Start from the defer source, never here: a reply that comes back
+         * at once must not call back into our caller. */
+        if (sd_event_source_set_enabled(r->deliver, SD_EVENT_ONESHOT) < 0)
+                start_queued(r);
+        return 0;
+}
+
+static int set_upstreams(getdns_context *ctx, const Upstream *servers, size_t n) {
+        getdns_list *list = getdns_list_create();
+        int r = 0;
+
+        if (!list)
+                return -ENOMEM;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                getdns_dict *d = getdns_dict_create();
+                getdns_bindata data = {
+                        .size = servers[i].address.family == AF_INET ? 4 : 16,
+                        .data = (uint8_t *) servers[i].address.bytes,
+                };
+                getdns_bindata family = {
+                        .size = 4,
+                        .data = (uint8_t *) (servers[i].address.family == AF_INET ? "IPv4" : "IPv6"),
+                };
+
+                if (!d ||
+                    getdns_dict_set_bindata(d, "address_type", &family) ||
+                    getdns_dict_set_bindata(d, "address_data", &data) ||
+                    getdns_dict_set_int(d, "port", servers[i].port) ||
+                    getdns_list_set_dict(list, i, d))
+                        r = -ENOMEM;
+                getdns_dict_destroy(d);
+        }
+        if (r == 0 && getdns_context_set_upstream_recursive_servers(ctx, list) != GETDNS_RETURN_GOOD)
+                r = -EINVAL;
+        getdns_list_destroy(list);
+        return r;
+}
+
+static int configure(Resolver *r, const Config *c, const char *resolv_conf) {
+        _cleanup_free_ Upstream *from_os = NULL;
+        const Upstream *servers = c->servers;
+        size_t n = c->n_servers;
+        getdns_context *ctx = r->context;
+        int k;
+
+        if (n == 0) {
+                /* Our own reading of resolv.conf: getdns' would also load
+                 * /etc/hosts, and verdicts come from DNS only. */
+                k = resolv_conf_parse(resolv_conf, &from_os, &n);
+                if (k < 0) {
+                        log_error("No [Resolver] Servers= set and %s cannot be read: %s", resolv_conf, strerror(-k));
+                        return k;
+                }
+                if (n == 0) {
+                        log_error("No [Resolver] Servers= set and %s names no nameserver", resolv_conf);
+                        return -ENOENT;
+                }
+                servers = from_os;
+        }
+
+        if (getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB) ||
+            getdns_context_set_append_name(ctx, GETDNS_APPEND_NAME_NEVER) ||
+            getdns_context_set_timeout(ctx, c->timeout / USEC_PER_MSEC) ||
+            getdns_context_set_limit_outstanding_queries(ctx, (uint16_t) MIN(c->max_in_flight, UINT16_MAX)))
+                return -EINVAL;
+        return set_upstreams(ctx, servers, n);
+}
+
+int resolver_new(sd_event *event, const Config *c, const char *resolv_conf, Resolver **ret) {
+        Resolver *r;
+        int k;
+
+        r = calloc(1, sizeof(Resolver));
+        if (!r)
+                return -ENOMEM;
+        r->event = sd_event_ref(event);
+        r->max_in_flight = c->max_in_flight;
+
+        k = sd_event_add_defer(event, &r->deliver, on_deliver, r);
+        if (k < 0)
+                goto fail;
+        (void) sd_event_source_set_enabled(r->deliver, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(r->deliver, "resolver-deliver");
+
+        /* set_from_os = 0: neither /etc/resolv.conf nor /etc/hosts is read by getdns. */
+        if (getdns_context_create(&r->context, 0) != GETDNS_RETURN_GOOD) {
+                r->context = NULL;
+                k = -ENOMEM;
+                goto fail;
+        }
+        k = sd_getdns_attach(r->context, event);
+        if (k < 0)
+                goto fail;
+        k = configure(r, c, resolv_conf ? resolv_conf : RESOLV_CONF);
+        if (k < 0)
+                goto fail;
+        *ret = r;
+        return 0;
+
+fail:
+        resolver_free(r);
+        return k;
+}
+
+Resolver *resolver_free(Resolver *r) {
+        if (!r)
+                return NULL;
+        r->freeing = true;
+        /* In-flight queries come back as CANCEL from inside the destroy call. */
+        if (r->context)
+                getdns_context_destroy(r->context);
+        while (r->queue_head) {
+                Query *q = r->queue_head;
+                r->queue_head = q->next;
+                query_free(q);
+        }
+        while (r->finished) {
+                Query *q = r->finished;
+                r->finished = q->next;
+                query_free(q);
+        }
+        sd_event_source_disable_unref(r->deliver);
+        sd_event_unref(r->event);
+        free(r);
+        return NULL;
+}
+
+ResolverStats resolver_stats(const Resolver *r) {
+        ResolverStats s = r->stats;
+
+        s.n_in_flight = r->n_in_flight;
+        s.n_queued = r->n_queued;
+        return s;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "strv.h"
+
+char **strv_free(char **l) {
+        if (!l)
+                return NULL;
+        for (char **i = l; *i; i++)
+                free(*i);
+        free(l);
+        return NULL;
+}
+
+size_t strv_length(char * const *l) {
+        size_t n = 0;
+
+        if (l)
+                while (l[n])
+                        n++;
+        return n;
+}
+
+int strv_push(char ***l, char *value) {
+        size_t n = strv_length(*l);
+        char **c;
+
+        if (!value)
+                return -EINVAL;
+        c = reallocarray(*l, n + 2, sizeof(char *));
+        if (!c) {
+                free(value);
+                return -ENOMEM;
+        }
+        c[n] = value;
+        c[n + 1] = NULL;
+        *l = c;
+        return 0;
+}
+
+int strv_extend(char ***l, const char *value) {
+        char *v = strdup(value);
+
+        if (!v)
+                return -ENOMEM;
+        return strv_push(l, v);
+}
+
+bool strv_contains(char * const *l, const char *s) {
+        if (l)
+                for (char * const *i = l; *i; i++)
+                        if (streq(*i, s))
+                                return true;
+        return false;
+}
+
+char **strv_copy(char * const *l) {
+        char **c = calloc(strv_length(l) + 1, sizeof(char *));
+        size_t k = 0;
+
+        if (!c)
+                return NULL;
+        if (l)
+                for (char * const *i = l; *i; i++) {
+                        c[k] = strdup(*i);
+                        if (!c[k])
+                                return strv_free(c);
+                        k++;
+                }
+        return c;
+}
+
+char *strv_join(char * const *l, const char *sep) {
+        size_t n = 0, k = strlen(sep);
+        char *s, *p;
+
+        if (l)
+                for (char * const *i = l; *i; i++)
+                        n += strlen(*i) + k;
+        s = p = malloc(n + 1);
+        if (!s)
+                return NULL;
+        *p = 0;
+        if (l)
+                for (char * const *i = l; *i; i++) {
+                        if (i != l)
+                                p = stpcpy(p, sep);
+                        p = stpcpy(p, *i);
+                }
+        return s;
+}
+
+int strextendf(char **s, const char *fmt, ...) {
+        size_t n = *s ? strlen(*s) : 0;
+        va_list ap;
+        char *add, *c;
+        int k;
+
+        va_start(ap, fmt);
+        k = vasprintf(&add, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        c = realloc(*s, n + (size_t) k + 1);
+        if (!c) {
+                free(add);
+                return -ENOMEM;
+        }
+        memcpy(c + n, add, (size_t) k + 1);
+        free(add);
+        *s = c;
+        return 0;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* NULL-terminated string vectors, owned element by element. */
+char **strv_free(char **l);
+size_t strv_length(char * const *l);
+int strv_push(char ***l, char *value);          /* takes value, even on failure */
+int strv_extend(char ***l, const char *value);  /* copies value */
+bool strv_contains(char * const *l, const char *s);
+char **strv_copy(char * const *l);
+char *strv_join(char * const *l, const char *sep);
+
+static inline void strv_freep(char ***l) {
+        strv_free(*l);
+}
+#define _cleanup_strv_free_ __attribute__((cleanup(strv_freep)))
+
+/* Append printf-formatted text to *s (which may be NULL). */
+int strextendf(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

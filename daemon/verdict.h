@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+
+#include "address.h"
+#include "dnsreply.h"
+#include "timeutil.h"
+
+typedef enum VerdictKind {
+        VERDICT_UNKNOWN,
+        VERDICT_PASS,
+        VERDICT_WARN,
+        VERDICT_TEMPERROR,
+        VERDICT_FAIL,
+        _VERDICT_KIND_MAX,
+} VerdictKind;
+
+/* In the order JSON and the journal list them. */
+typedef enum Reason {
+        REASON_NO_PTR,
+        REASON_FORWARD_MISSING,
+        REASON_FORWARD_MISMATCH,
+        REASON_MULTIPLE_PTR,
+        REASON_GENERIC_PTR,
+        REASON_HELO_MISMATCH,
+        REASON_INVALID_NAME,
+        REASON_SERVFAIL,
+        REASON_TIMEOUT,
+        _REASON_MAX,
+} Reason;
+
+#define REASON_BIT(r) (1u << (r))
+/* Reasons that turn a pass into a warn. */
+#define REASON_WARNINGS (REASON_BIT(REASON_MULTIPLE_PTR) | REASON_BIT(REASON_GENERIC_PTR) | \
+                         REASON_BIT(REASON_HELO_MISMATCH) | REASON_BIT(REASON_INVALID_NAME))
+
+/* Every PTR name is forward-checked, up to this many. */
+#define VERDICT_PTR_NAMES_MAX 32
+/* A temperror is retried after this long first, doubling up to the maximum. */
+#define VERDICT_RETRY_MIN_USEC (30 * USEC_PER_SEC)
+#define VERDICT_RETRY_MAX_USEC (5 * USEC_PER_MINUTE)
+
+typedef struct Verdict {
+        Address address;
+        VerdictKind kind;
+        unsigned reasons;               /* REASON_BIT()s */
+        char **ptr;                     /* every PTR name, lower case, no trailing dot */
+        char **confirmed;               /* the ones that forward-confirm */
+        char *message;
+        usec_t ttl;                     /* how long the data behind it stays valid */
+        usec_t checked_at;              /* CLOCK_REALTIME */
+        usec_t expires_at;              /* CLOCK_REALTIME */
+        bool stale;
+        bool watched;
+} Verdict;
+
+typedef struct VerdictPolicy {
+        const char *helo_name;          /* NULL: no HELO check */
+        usec_t min_ttl;
+        usec_t max_ttl;
+} VerdictPolicy;
+
+/* Decide the verdict for address a from the PTR reply and one forward reply
+ * per PTR name (forward[i] belongs to ptr->names[i]; NULL where that name was
+ * not asked: invalid, or past VERDICT_PTR_NAMES_MAX). Pure: no I/O. */
+int verdict_evaluate(const Address *a,
+                     const DnsReply *ptr,
+                     const DnsReply * const *forward,
+                     const VerdictPolicy *policy,
+                     usec_t now_realtime,
+                     Verdict **ret);
+
+Verdict *verdict_new(const Address *a);
+Verdict *verdict_free(Verdict *v);
+Verdict *verdict_copy(const Verdict *v);
+static inline void verdict_freep(Verdict **v) {
+        verdict_free(*v);
+}
+
+const char *verdict_kind_to_string(VerdictKind k);
+int verdict_kind_from_string(const char *s);
+const char *reason_to_string(Reason r);
+int reason_from_string(const char *s);
+
+/* pass < warn < temperror = unknown < fail */
+int verdict_kind_severity(VerdictKind k);
+VerdictKind verdict_kind_worst(VerdictKind a, VerdictKind b);
+/* The monitoring-plugin exit code: 0 pass, 1 warn, 2 fail, 3 temperror/unknown. */
+int verdict_kind_exit_status(VerdictKind k);

@@ -1,0 +1,287 @@
+"""A private DNS world for tests: nsd authoritative servers and an unbound
+resolver on 127.0.0.1 high ports, serving the zone files in tests/zones,
+inside a network namespace of our own so that nothing can leave the machine.
+
+Stdlib only. Every process started here is stopped by PID."""
+
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ZONES = os.path.join(os.path.dirname(HERE), "zones")
+
+# zone name -> (file, which authoritative server)
+PRIMARY_ZONES = {
+    "example.test": "example.test.zone",
+    "2.0.192.in-addr.arpa": "2.0.192.in-addr.arpa.zone",
+    "113.0.203.in-addr.arpa": "113.0.203.in-addr.arpa.zone",
+    "0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa": "0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.zone",
+}
+CLASSLESS_ZONES = {
+    "0/26.113.0.203.in-addr.arpa": "0-26.113.0.203.in-addr.arpa.zone",
+}
+# Zones unbound is told to ask the primary server for, which does not serve
+# them: it answers REFUSED, a lame delegation, and unbound gives SERVFAIL.
+LAME_ZONES = ["100.51.198.in-addr.arpa", "broken.test"]
+
+# Default local zones of unbound (RFC 6303, RFC 6761) that we serve for real.
+UNBOUND_NODEFAULT = ["test.", "2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",
+                     "113.0.203.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
+                     "18.198.in-addr.arpa."]
+
+
+def in_private_netns():
+    """True when the only network interface is loopback."""
+    out = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True).stdout
+    names = [line.split(":")[1].strip().split("@")[0] for line in out.splitlines() if line.strip()]
+    return names == ["lo"]
+
+
+def isolate():
+    """Re-run this script in a fresh network namespace with only lo up."""
+    if os.environ.get("PTRWATCH_NETNS") == "1":
+        if not in_private_netns():
+            sys.exit("refusing to run: PTRWATCH_NETNS=1 but interfaces besides lo exist")
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        return
+    env = dict(os.environ, PTRWATCH_NETNS="1")
+    os.execvpe("unshare", ["unshare", "--net", "--", sys.executable] + sys.argv, env)
+
+
+def free_port(kind=socket.SOCK_DGRAM):
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    while True:
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t, \
+                 socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                t.bind(("127.0.0.1", port))
+                u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+
+
+def dns_query(name, qtype=6, port=53, timeout=0.2):
+    """Send one query over UDP to 127.0.0.1:port; return the rcode or None."""
+    qid = os.getpid() & 0xffff
+    header = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    qname = b"".join(bytes([len(l)]) + l.encode() for l in name.strip(".").split(".")) + b"\0"
+    packet = header + qname + struct.pack(">HH", qtype, 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.sendto(packet, ("127.0.0.1", port))
+        try:
+            data, _ = s.recvfrom(4096)
+        except socket.timeout:
+            return None
+    return data[3] & 0x0f
+
+
+def wait_until(predicate, what, deadline=15.0, interval=0.05):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise TimeoutError("timed out waiting for " + what)
+
+
+class Nsd:
+    def __init__(self, root, name, zones, extra_zone_files=None):
+        self.dir = os.path.join(root, name)
+        os.makedirs(self.dir)
+        self.port = free_port()
+        self.zones = zones
+        lines = ["server:",
+                 f"  ip-address: 127.0.0.1@{self.port}",
+                 f"  port: {self.port}",
+                 '  username: ""', '  chroot: ""',
+                 f"  zonesdir: \"{self.dir}\"",
+                 '  database: ""',
+                 f"  pidfile: \"{self.dir}/nsd.pid\"",
+                 f"  xfrdfile: \"{self.dir}/xfrd.state\"",
+                 f"  zonelistfile: \"{self.dir}/zone.list\"",
+                 f"  logfile: \"{self.dir}/nsd.log\"",
+                 "  server-count: 1", "  verbosity: 1", "  hide-version: yes",
+                 "  tcp-count: 64",
+                 "remote-control:", "  control-enable: no"]
+        for zone, fname in zones.items():
+            src = (extra_zone_files or {}).get(fname) or os.path.join(ZONES, fname)
+            shutil.copy(src, os.path.join(self.dir, fname))
+            lines += ["zone:", f"  name: \"{zone}\"", f"  zonefile: \"{fname}\""]
+        self.conf = os.path.join(self.dir, "nsd.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(["nsd", "-d", "-c", self.conf],
+                                     stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "stderr"), "w"))
+        zone = next(iter(self.zones))
+        wait_until(lambda: self._alive() and dns_query(zone, 6, self.port) == 0, f"nsd on port {self.port}")
+
+    def _alive(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"nsd exited with {self.proc.returncode}: " + self.log())
+        return True
+
+    def log(self):
+        out = ""
+        for f in ("stderr", "nsd.log"):
+            p = os.path.join(self.dir, f)
+            if os.path.exists(p):
+                out += open(p).read()
+        return out
+
+    def stop(self):
+        stop_process(self.proc)
+
+
+class Unbound:
+    def __init__(self, root, stubs, extra=()):
+        self.dir = os.path.join(root, "unbound")
+        os.makedirs(self.dir)
+        self.port = free_port()
+        self.logfile = os.path.join(self.dir, "unbound.log")
+        lines = ["server:",
+                 f"  interface: 127.0.0.1@{self.port}",
+                 f"  port: {self.port}",
+                 '  username: ""', '  chroot: ""',
+                 f"  directory: \"{self.dir}\"",
+                 f"  pidfile: \"{self.dir}/unbound.pid\"",
+                 f"  logfile: \"{self.logfile}\"",
+                 "  use-syslog: no", "  verbosity: 1", "  log-queries: yes",
+                 "  do-daemonize: no", "  num-threads: 1", "  so-reuseport: no",
+                 "  do-not-query-localhost: no",
+                 '  module-config: "iterator"',
+                 "  qname-minimisation: no",
+                 "  access-control: 127.0.0.0/8 allow",
+                 "  outgoing-interface: 127.0.0.1",
+                 "  statistics-cumulative: yes", "  extended-statistics: yes",
+                 # RFC 8767 serve-stale is ptrwatchd's job, not the resolver's.
+                 "  serve-expired: no"]
+        lines += [f'  local-zone: "{z}" nodefault' for z in UNBOUND_NODEFAULT]
+        lines += list(extra)
+        for zone, port in stubs.items():
+            lines += ["stub-zone:", f"  name: \"{zone}\"", f"  stub-addr: 127.0.0.1@{port}"]
+        self.conf = os.path.join(self.dir, "unbound.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = None
+
+    def start(self):
+        subprocess.run(["unbound-checkconf", self.conf], check=True, capture_output=True)
+        self.proc = subprocess.Popen(["unbound", "-d", "-c", self.conf],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: self._alive() and dns_query("example.test", 6, self.port) == 0,
+                   f"unbound on port {self.port}")
+
+    def _alive(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"unbound exited with {self.proc.returncode}: " + open(self.logfile).read())
+        return True
+
+    def queries(self):
+        """The queries unbound logged so far, as (name, type) pairs."""
+        out = []
+        if os.path.exists(self.logfile):
+            for line in open(self.logfile):
+                if " info: 127.0.0.1 " in line:
+                    parts = line.split()
+                    i = parts.index("127.0.0.1")
+                    out.append((parts[i + 1].rstrip("."), parts[i + 2]))
+        return out
+
+    def stop(self):
+        stop_process(self.proc)
+
+
+class SilentServer:
+    """A UDP and TCP port on 127.0.0.1 that accepts and never answers."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", self.port))
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.bind(("127.0.0.1", self.port))
+        self.tcp.listen(16)
+
+    def stop(self):
+        self.udp.close()
+        self.tcp.close()
+
+
+def stop_process(proc, timeout=10):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class DnsWorld:
+    """nsd (primary + classless child) behind unbound, plus a silent server."""
+
+    def __init__(self, extra_primary_zones=None, extra_zone_files=None):
+        self.root = tempfile.mkdtemp(prefix="ptrwatch-dns-")
+        zones = dict(PRIMARY_ZONES)
+        zones.update(extra_primary_zones or {})
+        self.primary = Nsd(self.root, "nsd-primary", zones, extra_zone_files)
+        self.classless = Nsd(self.root, "nsd-classless", CLASSLESS_ZONES)
+        stubs = {z: self.primary.port for z in zones}
+        stubs.update({z: self.classless.port for z in CLASSLESS_ZONES})
+        stubs.update({z: self.primary.port for z in LAME_ZONES})
+        self.unbound = Unbound(self.root, stubs)
+        self.silent = SilentServer()
+
+    def __enter__(self):
+        try:
+            self.primary.start()
+            self.classless.start()
+            self.unbound.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        for p in (self.unbound, self.classless, self.primary):
+            p.stop()
+        self.silent.stop()
+        if os.environ.get("PTRWATCH_KEEP_TMP") != "1":
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def config(self, name="ptrwatchd.conf", servers=None, **sections):
+        """Write a configuration file and return its path. sections:
+        {"Watch": {"HeloName": "..."}, ...}; [Resolver] Servers defaults to
+        our unbound."""
+        resolver = dict(sections.pop("Resolver", {}))
+        resolver.setdefault("Servers", servers or f"127.0.0.1:{self.unbound.port}")
+        resolver.setdefault("Timeout", "2s")
+        cache = dict(sections.pop("Cache", {}))
+        cache.setdefault("MinTTL", "1s")
+        cache.setdefault("MaxTTL", "1d")
+        text = ""
+        for section, keys in [("Resolver", resolver), ("Cache", cache)] + list(sections.items()):
+            text += f"[{section}]\n" + "".join(f"{k}={v}\n" for k, v in keys.items())
+        path = os.path.join(self.root, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
