@@ -112,6 +112,10 @@ static int parse_addresses(ParseState *s, const char *key, const char *value, vo
 }
 
 static int parse_route_probes(ParseState *s, const char *key, const char *value, void *data) {
+        if (s->config->route_probes_default) {
+                s->config->route_probes_default = false;
+                s->config->n_route_probes = 0;
+        }
         return parse_address_list(s, key, value, &s->config->route_probes, &s->config->n_route_probes);
 }
 
@@ -346,9 +350,9 @@ static int parse_whoami(ParseState *s, const char *key, const char *value, void 
         const char *p = value;
         int r;
 
-        if (isempty(value)) {
+        if (isempty(value) || c->whoami_default) {
                 whoami_clear(c);
-                return 0;
+                c->whoami_default = false;
         }
         for (;;) {
                 _cleanup_free_ char *w = NULL;
@@ -670,6 +674,8 @@ int config_init(Config *c) {
                 .min_ttl = 30 * USEC_PER_SEC,
                 .max_ttl = USEC_PER_DAY,
                 .serve_stale = USEC_PER_DAY,
+                .route_probes_default = true,
+                .whoami_default = true,
         };
         c->route_probes = calloc(ELEMENTSOF(default_probes), sizeof(Address));
         c->whoami = calloc(2, sizeof(WhoamiSource));

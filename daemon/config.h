@@ -44,6 +44,10 @@ typedef struct Config {
         size_t n_route_probes;
         WhoamiSource *whoami;           /* sources for Discover=dns */
         size_t n_whoami;
+        /* Lists that still hold their built-in default, which the first
+         * assignment replaces rather than extends. */
+        bool route_probes_default;
+        bool whoami_default;
 
         /* [Resolver] */
         Upstream *servers;              /* none: from /etc/resolv.conf */

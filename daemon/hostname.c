@@ -125,7 +125,8 @@ static bool has_generic_token(const char *host, size_t n, const char **ret_token
 
 /* Two octets that are adjacent in the address, in either order, decimal or
  * zero-padded, joined by '-', '.', '_' — or by nothing, but then both must be
- * zero-padded: "web20" is a host number, "192000" is an address. */
+ * zero-padded: "web20" is a host number, "192000" is an address. Or all
+ * four zero-padded, in either order; or all four as 8 hex digits. */
 static bool embeds_ipv4(const char *host, size_t n, const uint8_t o[4]) {
         static const char seps[] = "-._";
         char needle[32], hex[9];
@@ -148,6 +149,14 @@ static bool embeds_ipv4(const char *host, size_t n, const uint8_t o[4]) {
                         if (contains_bounded(host, n, needle, isdigit))
                                 return true;
                 }
+
+        /* All four zero-padded without separators, in either order. */
+        snprintf(needle, sizeof needle, "%03u%03u%03u%03u", o[0], o[1], o[2], o[3]);
+        if (contains_bounded(host, n, needle, isdigit))
+                return true;
+        snprintf(needle, sizeof needle, "%03u%03u%03u%03u", o[3], o[2], o[1], o[0]);
+        if (contains_bounded(host, n, needle, isdigit))
+                return true;
 
         /* All four octets as 8 hex digits, as in SpamAssassin's __RDNS_DYNAMIC_HEXIP. */
         snprintf(hex, sizeof hex, "%02x%02x%02x%02x", o[0], o[1], o[2], o[3]);

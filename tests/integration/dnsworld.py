@@ -125,8 +125,8 @@ class Nsd:
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(["nsd", "-d", "-c", self.conf],
-                                     stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "stderr"), "w"))
+        with open(os.path.join(self.dir, "stderr"), "w") as err:
+            self.proc = subprocess.Popen(["nsd", "-d", "-c", self.conf], stdout=subprocess.DEVNULL, stderr=err)
         zone = next(iter(self.zones))
         wait_until(lambda: self._alive() and dns_query(zone, 6, self.port) == 0, f"nsd on port {self.port}")
 
@@ -140,7 +140,8 @@ class Nsd:
         for f in ("stderr", "nsd.log"):
             p = os.path.join(self.dir, f)
             if os.path.exists(p):
-                out += open(p).read()
+                with open(p) as f:
+                    out += f.read()
         return out
 
     def stop(self):
@@ -188,14 +189,17 @@ class Unbound:
 
     def _alive(self):
         if self.proc.poll() is not None:
-            raise RuntimeError(f"unbound exited with {self.proc.returncode}: " + open(self.logfile).read())
+            with open(self.logfile) as f:
+                raise RuntimeError(f"unbound exited with {self.proc.returncode}: " + f.read())
         return True
 
     def queries(self):
         """The queries unbound logged so far, as (name, type) pairs."""
         out = []
         if os.path.exists(self.logfile):
-            for line in open(self.logfile):
+            with open(self.logfile) as f:
+                lines = f.readlines()
+            for line in lines:
                 if " info: 127.0.0.1 " in line:
                     parts = line.split()
                     i = parts.index("127.0.0.1")

@@ -1,0 +1,50 @@
+# Shared by scripts/run and scripts/test. Sourced, not run.
+
+# Everything the build, the tests and the demo need, in one place.
+PACKAGES=(
+        gcc libc6-dev pkg-config meson ninja-build python3
+        libsystemd-dev libgetdns-dev libcmocka-dev
+        unbound nsd iproute2 util-linux
+)
+
+die() {
+        echo "$*" >&2
+        exit 1
+}
+
+need_root() {
+        [ "$(id -u)" = 0 ] || die "$1 must run as root (it installs packages and uses network namespaces)."
+}
+
+# Install the packages that are missing, without starting their services:
+# unbound and nsd are test tools here, not this host's DNS.
+ensure_packages() {
+        local missing=() p
+        for p in "${PACKAGES[@]}"; do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        done
+        [ ${#missing[@]} -eq 0 ] && return 0
+        echo "Installing: ${missing[*]}"
+        local policy=/usr/sbin/policy-rc.d made_policy=
+        if [ ! -e "$policy" ]; then
+                printf '#!/bin/sh\nexit 101\n' > "$policy"
+                chmod 755 "$policy"
+                made_policy=1
+        fi
+        local rc=0
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+                "${missing[@]}" >/dev/null || rc=$?
+        [ -n "$made_policy" ] && rm -f "$policy"
+        [ $rc -eq 0 ] || die "apt-get install failed ($rc)"
+}
+
+# meson setup DIR [OPTIONS...], reconfiguring an existing build directory.
+setup_build() {
+        local dir=$1
+        shift
+        if [ -d "$dir/meson-private" ]; then
+                meson setup --reconfigure "$dir" "$@" >/dev/null
+        else
+                meson setup "$dir" "$@" >/dev/null
+        fi
+}
