@@ -5,11 +5,20 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
 #include "address.h"
+#include "bus.h"
 #include "config.h"
 #include "log.h"
 #include "macro.h"
+#include "manager.h"
 #include "oneshot.h"
+
+#define STATE_DIR_DEFAULT "/var/lib/ptrwatch"
 
 static const char *arg_config = CONFIG_FILE_DEFAULT;
 static bool arg_config_explicit;
@@ -127,6 +136,101 @@ static int parse_addresses(char **args, size_t n, Address **ret) {
         return 0;
 }
 
+/* --state-dir, else the first of $STATE_DIRECTORY (systemd's StateDirectory=), else the default. */
+static char *state_dir(void) {
+        const char *env = getenv("STATE_DIRECTORY");
+        char *dir;
+
+        if (arg_state_dir)
+                dir = strdup(arg_state_dir);
+        else if (!isempty(env))
+                dir = strndup(env, strcspn(env, ":"));
+        else
+                dir = strdup(STATE_DIR_DEFAULT);
+        if (!dir)
+                return NULL;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+                log_warning("Cannot create the state directory %s: %m; verdicts will not persist", dir);
+                free(dir);
+                return NULL;
+        }
+        return dir;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        log_info("Received %s, stopping", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) sd_notify(false, "RELOADING=1");
+        (void) manager_reload(userdata);
+        (void) sd_notify(false, "READY=1");
+        return 0;
+}
+
+static int run_daemon(void) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(bus_freep) Bus *bus = NULL;
+        _cleanup_free_ char *dir = NULL, *error = NULL;
+        sigset_t mask;
+        int r;
+
+        /* Under systemd stderr goes to the journal: keep the priorities. */
+        log_set_prefix(!isatty(STDERR_FILENO));
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error("Failed to block signals: %m"), EXIT_FAILURE;
+
+        r = sd_event_default(&event);
+        if (r < 0)
+                return log_error("Failed to create the event loop: %s", strerror(-r)), EXIT_FAILURE;
+        (void) sd_event_set_watchdog(event, true);
+
+        dir = state_dir();
+        r = manager_new(event, &(ManagerOptions) {
+                        .config_path = arg_config,
+                        .config_explicit = arg_config_explicit,
+                        .state_dir = dir,
+                }, &m, &error);
+        if (r < 0) {
+                log_error("%s", error ? error : strerror(-r));
+                return EXIT_FAILURE;
+        }
+        r = bus_new(m, arg_user, &bus);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_start(m);
+        if (r < 0)
+                return log_error("Failed to start: %s", strerror(-r)), EXIT_FAILURE;
+
+        if (sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, m) < 0 ||
+            sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, m) < 0 ||
+            sd_event_add_signal(event, NULL, SIGHUP, on_reload_signal, m) < 0)
+                return log_error("Failed to watch signals"), EXIT_FAILURE;
+
+        (void) sd_notifyf(false, "READY=1\nSTATUS=Watching %zu address%s", m->n_watched,
+                          m->n_watched == 1 ? "" : "es");
+        log_info("ptrwatchd %s running on the %s bus as %s", PTRWATCH_VERSION,
+                 arg_user ? "session" : "system", BUS_NAME);
+
+        r = sd_event_loop(event);
+        (void) manager_save(m);
+        if (r != 0) {
+                /* The bus went away (exit-on-disconnect) or the loop failed:
+                 * exit non-zero so that systemd restarts us. */
+                log_error("Event loop ended with %d, exiting", r);
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_free_ Address *addresses = NULL;
         _cleanup_free_ char *error = NULL;
@@ -137,6 +241,9 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EX_USAGE : EXIT_SUCCESS;
+
+        if (!arg_check && !arg_check_config)
+                return run_daemon();
 
         if (arg_check) {
                 r = parse_addresses(argv + optind, (size_t) (argc - optind), &addresses);
@@ -160,14 +267,8 @@ int main(int argc, char *argv[]) {
         if (arg_check_config) {
                 printf("configuration OK\n");
                 status = EXIT_SUCCESS;
-        } else if (arg_check)
+        } else
                 status = oneshot_check(&config, addresses, (size_t) (argc - optind), arg_json, stdout);
-        else {
-                (void) arg_state_dir;
-                (void) arg_user;
-                log_error("The watching daemon is not built yet; use --check ADDRESS...");
-                status = EXIT_FAILURE;
-        }
         config_done(&config);
         return status;
 }

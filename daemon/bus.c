@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "limits.h"
+#include "log.h"
+#include "macro.h"
+#include "strv.h"
+
+/* Our error names, in one table; clients map them back with the same table. */
+const sd_bus_error_map bus_error_map[] = {
+        SD_BUS_ERROR_MAP(BUS_ERROR_RATE_LIMITED, EBUSY),
+        SD_BUS_ERROR_MAP_END
+};
+
+typedef struct PendingCall PendingCall;
+struct PendingCall {
+        Bus *bus;
+        sd_bus_message *message;
+        PendingCall *prev, *next;
+};
+
+typedef struct Bucket {
+        char *sender;
+        double tokens;
+        usec_t updated;
+} Bucket;
+
+struct Bus {
+        sd_bus *bus;
+        Manager *manager;
+        bool user;
+        PendingCall *pending;
+        Bucket buckets[RATELIMIT_SENDERS_MAX];
+};
+
+/* ---- the verdict dictionary: keys are the JSON keys ---- */
+
+static int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) {
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", key);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'v', type);
+        if (r < 0)
+                return r;
+        va_start(ap, type);
+        r = sd_bus_message_appendv(reply, type, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int append_strv_entry(sd_bus_message *reply, const char *key, char **l) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, l);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static char **reasons_strv(unsigned reasons) {
+        char **l = calloc(_REASON_MAX + 1, sizeof(char *));
+        size_t n = 0;
+
+        if (!l)
+                return NULL;
+        for (Reason r = 0; r < _REASON_MAX; r++)
+                if (reasons & REASON_BIT(r) && !(l[n++] = strdup(reason_to_string(r))))
+                        return strv_free(l);
+        return l;
+}
+
+int bus_append_verdict(sd_bus_message *reply, const Entry *e) {
+        char addr[ADDRESS_STRING_MAX], rname[REVERSE_NAME_MAX];
+        _cleanup_strv_free_ char **reasons = NULL;
+        char *empty[] = { NULL };
+        Verdict scratch;
+        bool stale;
+        const Verdict *v = entry_reported(e, &scratch, &stale);
+        int r;
+
+        reasons = reasons_strv(v->reasons);
+        if (!reasons)
+                return -ENOMEM;
+        address_to_string(&e->address, addr);
+        address_reverse_name(&e->address, rname);
+
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = append_entry(reply, "address", "s", addr);
+        if (r >= 0)
+                r = append_entry(reply, "reverse_name", "s", rname);
+        if (r >= 0)
+                r = append_entry(reply, "verdict", "s", verdict_kind_to_string(v->kind));
+        if (r >= 0)
+                r = append_strv_entry(reply, "reasons", reasons);
+        if (r >= 0)
+                r = append_strv_entry(reply, "ptr", v->ptr ? v->ptr : empty);
+        if (r >= 0)
+                r = append_strv_entry(reply, "confirmed", v->confirmed ? v->confirmed : empty);
+        if (r >= 0)
+                r = append_entry(reply, "message", "s", v->message ? v->message : "not checked yet");
+        if (r >= 0)
+                r = append_entry(reply, "ttl", "t", (uint64_t) (v->ttl / USEC_PER_SEC));
+        if (r >= 0)
+                r = append_entry(reply, "checked_at", "t", (uint64_t) v->checked_at);
+        if (r >= 0)
+                r = append_entry(reply, "expires_at", "t", (uint64_t) v->expires_at);
+        if (r >= 0)
+                r = append_entry(reply, "stale", "b", (int) stale);
+        if (r >= 0)
+                r = append_entry(reply, "watched", "b", (int) e->watched);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+/* ---- who may do what ---- */
+
+/* Root and the daemon's own user; everyone on a session bus. */
+static bool caller_is_privileged(Bus *b, sd_bus_message *m) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t uid;
+
+        if (b->user)
+                return true;
+        /* A round trip to dbus-daemon: only taken for forced and live checks. */
+        if (sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds) < 0 ||
+            sd_bus_creds_get_euid(creds, &uid) < 0)
+                return false;
+        return uid == 0 || uid == geteuid();
+}
+
+/* A token bucket per sender: RATELIMIT_BURST checks, then one per interval. */
+static bool ratelimit_allow(Bus *b, const char *sender) {
+        usec_t t = now(CLOCK_MONOTONIC);
+        Bucket *bucket = NULL, *oldest = &b->buckets[0];
+
+        for (size_t i = 0; i < ELEMENTSOF(b->buckets); i++) {
+                Bucket *k = &b->buckets[i];
+                if (k->sender && streq(k->sender, sender)) {
+                        bucket = k;
+                        break;
+                }
+                if (!k->sender || (oldest->sender && k->updated < oldest->updated))
+                        oldest = k;
+        }
+        if (!bucket) {
+                char *s = strdup(sender);
+                if (!s)
+                        return false;
+                bucket = oldest;
+                free(bucket->sender);
+                *bucket = (Bucket) { .sender = s, .tokens = RATELIMIT_BURST, .updated = t };
+        }
+        bucket->tokens = MIN((double) RATELIMIT_BURST,
+                             bucket->tokens + (double) (t - bucket->updated) / (double) RATELIMIT_INTERVAL_USEC);
+        bucket->updated = t;
+        if (bucket->tokens < 1.0)
+                return false;
+        bucket->tokens -= 1.0;
+        return true;
+}
+
+/* ---- methods ---- */
+
+static PendingCall *pending_new(Bus *b, sd_bus_message *m) {
+        PendingCall *p = calloc(1, sizeof(PendingCall));
+
+        if (!p)
+                return NULL;
+        *p = (PendingCall) { .bus = b, .message = sd_bus_message_ref(m), .next = b->pending };
+        if (b->pending)
+                b->pending->prev = p;
+        b->pending = p;
+        b->manager->n_pending_replies++;
+        return p;
+}
+
+static void pending_free(PendingCall *p) {
+        Bus *b = p->bus;
+
+        if (p->prev)
+                p->prev->next = p->next;
+        else
+                b->pending = p->next;
+        if (p->next)
+                p->next->prev = p->prev;
+        b->manager->n_pending_replies--;
+        sd_bus_message_unref(p->message);
+        free(p);
+}
+
+static int reply_verdict(sd_bus_message *m, const Entry *e) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = bus_append_verdict(reply, e);
+        if (r < 0)
+                return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED, "Failed to build the reply: %s",
+                                                  strerror(-r));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static void on_check_done(Manager *manager, const Entry *e, void *userdata) {
+        PendingCall *p = userdata;
+        int r;
+
+        r = reply_verdict(p->message, e);
+        if (r < 0)
+                log_warning("Failed to reply to a Check call: %s", strerror(-r));
+        pending_free(p);
+}
+
+static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        Manager *manager = b->manager;
+        const char *text, *why;
+        uint64_t flags;
+        Address a;
+        Entry *e;
+        PendingCall *p;
+        bool force;
+        int r;
+
+        r = sd_bus_message_read(m, "st", &text, &flags);
+        if (r < 0)
+                return r;
+        if (address_parse(text, &a, &why) < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid address '%s': %s", text, why);
+        if (flags & ~(uint64_t) BUS_CHECK_FORCE)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown flags 0x%" PRIx64 " (only 0x1, bypass the cache, is defined)",
+                                         flags & ~(uint64_t) BUS_CHECK_FORCE);
+        force = flags & BUS_CHECK_FORCE;
+
+        if (force && !caller_is_privileged(b, m))
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                        "Bypassing the cache is for root and the ptrwatchd user");
+
+        e = manager_get_entry(manager, &a);
+        if (!force && e && entry_is_fresh(e))
+                return reply_verdict(m, e);
+
+        /* A live check: unprivileged callers may not turn us into a query
+         * cannon. Joining a check already under way costs no query. */
+        if (!(e && e->checking) && !force && !caller_is_privileged(b, m) &&
+            !ratelimit_allow(b, sd_bus_message_get_sender(m) ?: "?"))
+                return sd_bus_error_setf(error, BUS_ERROR_RATE_LIMITED,
+                                         "Too many live checks: at most %d at once, then one every %llu s; "
+                                         "cached verdicts are not limited",
+                                         RATELIMIT_BURST, (unsigned long long) (RATELIMIT_INTERVAL_USEC / USEC_PER_SEC));
+
+        if (manager->n_pending_replies >= PENDING_REPLIES_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "%d checks are already waiting for DNS; try again shortly",
+                                         PENDING_REPLIES_MAX);
+        p = pending_new(b, m);
+        if (!p)
+                return -ENOMEM;
+        /* A forced check joins one under way: that answer is as fresh. */
+        r = manager_check(manager, &a, on_check_done, p);
+        if (r < 0) {
+                pending_free(p);
+                return r;
+        }
+        return 1;
+}
+
+static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Bus *b = userdata;
+        Manager *manager = b->manager;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < manager->n_watched; i++) {
+                Entry *e = manager_get_entry(manager, &manager->watched[i]);
+                if (!e)
+                        continue;
+                r = bus_append_verdict(reply, e);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static void on_refresh_done(Manager *manager, void *userdata) {
+        PendingCall *p = userdata;
+        int r;
+
+        r = sd_bus_reply_method_return(p->message, NULL);
+        if (r < 0)
+                log_warning("Failed to reply to a Refresh call: %s", strerror(-r));
+        pending_free(p);
+}
+
+static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        PendingCall *p;
+        int r;
+
+        /* Privileged: the vtable entry lacks SD_BUS_VTABLE_UNPRIVILEGED, so
+         * sd-bus has refused everyone but root and our own user already. */
+        if (b->manager->n_pending_replies >= PENDING_REPLIES_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED, "Too many calls waiting");
+        p = pending_new(b, m);
+        if (!p)
+                return -ENOMEM;
+        r = manager_refresh(b->manager, on_refresh_done, p);
+        if (r < 0) {
+                pending_free(p);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Refresh failed: %s", strerror(-r));
+        }
+        return 1;
+}
+
+/* ---- properties ---- */
+
+static int property_get_addresses(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (size_t i = 0; r >= 0 && i < b->manager->n_watched; i++) {
+                char s[ADDRESS_STRING_MAX];
+                r = sd_bus_message_append(reply, "s", address_to_string(&b->manager->watched[i], s));
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static int property_get_summary(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+
+        return sd_bus_message_append(reply, "s", verdict_kind_to_string(b->manager->summary));
+}
+
+static int property_get_time(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+
+        return sd_bus_message_append(reply, "t", (uint64_t) (streq(property, "LastRefresh")
+                                                             ? b->manager->last_refresh
+                                                             : b->manager->next_refresh));
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Addresses", "as", property_get_addresses, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Summary", "s", property_get_summary, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastRefresh", "t", property_get_time, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("NextRefresh", "t", property_get_time, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("Check",
+                                SD_BUS_ARGS("s", address, "t", flags),
+                                SD_BUS_RESULT("a{sv}", verdict),
+                                method_check, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetVerdicts",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("aa{sv}", verdicts),
+                                method_get_verdicts, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Refresh",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_NO_RESULT,
+                                method_refresh, 0),
+        SD_BUS_SIGNAL_WITH_ARGS("VerdictChanged",
+                                SD_BUS_ARGS("s", address, "s", old, "s", new, "as", reasons),
+                                0),
+        SD_BUS_VTABLE_END
+};
+
+/* ---- manager hooks ---- */
+
+static void on_verdict_changed(Manager *manager, const Entry *e, VerdictKind old, const Verdict *v) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        _cleanup_strv_free_ char **reasons = reasons_strv(v->reasons);
+        Bus *b = manager->hooks.userdata;
+        char addr[ADDRESS_STRING_MAX];
+        int r;
+
+        if (!reasons)
+                return;
+        r = sd_bus_message_new_signal(b->bus, &signal, BUS_PATH, BUS_INTERFACE, "VerdictChanged");
+        if (r >= 0)
+                r = sd_bus_message_append(signal, "sss", address_to_string(&e->address, addr),
+                                          verdict_kind_to_string(old), verdict_kind_to_string(v->kind));
+        if (r >= 0)
+                r = sd_bus_message_append_strv(signal, reasons);
+        if (r >= 0)
+                r = sd_bus_send(b->bus, signal, NULL);
+        if (r < 0)
+                log_warning("Failed to send VerdictChanged: %s", strerror(-r));
+}
+
+static void on_properties_changed(Manager *manager, const char *property) {
+        Bus *b = manager->hooks.userdata;
+        int r;
+
+        r = sd_bus_emit_properties_changed(b->bus, BUS_PATH, BUS_INTERFACE, property, NULL);
+        if (r < 0)
+                log_warning("Failed to emit PropertiesChanged for %s: %s", property, strerror(-r));
+}
+
+/* ---- bring-up ---- */
+
+int bus_new(Manager *manager, bool user, Bus **ret) {
+        Bus *b;
+        int r;
+
+        b = calloc(1, sizeof(Bus));
+        if (!b)
+                return -ENOMEM;
+        b->manager = manager;
+        b->user = user;
+
+        /* sd_bus_open_system() honours DBUS_SYSTEM_BUS_ADDRESS. */
+        r = user ? sd_bus_open_user(&b->bus) : sd_bus_open_system(&b->bus);
+        if (r < 0) {
+                log_error("Failed to connect to the %s bus: %s", user ? "session" : "system", strerror(-r));
+                goto fail;
+        }
+        (void) sd_bus_error_add_map(bus_error_map);
+        /* Order matters: vtable, then name, then the event loop. */
+        r = sd_bus_add_object_vtable(b->bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, b);
+        if (r < 0) {
+                log_error("Failed to add the object: %s", strerror(-r));
+                goto fail;
+        }
+        r = sd_bus_request_name(b->bus, BUS_NAME, 0);
+        if (r < 0) {
+                log_error(r == -EEXIST ? "%s is already owned: is another ptrwatchd running?"
+                                       : "Failed to acquire %s: %s", BUS_NAME, strerror(-r));
+                goto fail;
+        }
+        r = sd_bus_attach_event(b->bus, manager->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                goto fail;
+        /* Losing the bus ends the daemon (non-zero), and systemd restarts it. */
+        r = sd_bus_set_exit_on_disconnect(b->bus, true);
+        if (r < 0)
+                goto fail;
+
+        manager->bus = b->bus;
+        manager->hooks = (ManagerHooks) {
+                .verdict_changed = on_verdict_changed,
+                .properties_changed = on_properties_changed,
+                .userdata = b,
+        };
+        *ret = b;
+        return 0;
+
+fail:
+        bus_free(b);
+        return r;
+}
+
+Bus *bus_free(Bus *b) {
+        if (!b)
+                return NULL;
+        if (b->manager) {
+                b->manager->hooks = (ManagerHooks) {};
+                b->manager->bus = NULL;
+        }
+        while (b->pending)
+                pending_free(b->pending);
+        for (size_t i = 0; i < ELEMENTSOF(b->buckets); i++)
+                free(b->buckets[i].sender);
+        if (b->bus) {
+                (void) sd_bus_flush(b->bus);
+                sd_bus_flush_close_unref(b->bus);
+        }
+        free(b);
+        return NULL;
+}

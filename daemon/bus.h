@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+
+#define BUS_NAME      "org.ptrwatch.PtrWatch1"
+#define BUS_PATH      "/org/ptrwatch/PtrWatch1"
+#define BUS_INTERFACE "org.ptrwatch.PtrWatch1.Manager"
+
+#define BUS_ERROR_RATE_LIMITED "org.ptrwatch.PtrWatch1.Error.RateLimited"
+
+/* Check() flags */
+#define BUS_CHECK_FORCE 1u
+
+extern const sd_bus_error_map bus_error_map[];
+
+typedef struct Bus Bus;
+
+/* Connect (system bus, or the session bus with user), publish the object,
+ * own the name, attach to the manager's event loop. */
+int bus_new(Manager *manager, bool user, Bus **ret);
+Bus *bus_free(Bus *b);
+static inline void bus_freep(Bus **b) {
+        bus_free(*b);
+}
+
+int bus_append_verdict(sd_bus_message *reply, const Entry *e);

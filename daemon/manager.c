@@ -1,0 +1,781 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "alert.h"
+#include "limits.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "state.h"
+#include "strv.h"
+
+struct Waiter {
+        entry_callback_t callback;
+        void *userdata;
+        Waiter *next;
+};
+
+typedef struct Refresh Refresh;
+struct Refresh {
+        Manager *manager;
+        Refresh *prev, *next;           /* in manager->refreshes */
+        refresh_callback_t callback;
+        void *userdata;
+        size_t n_pending;
+        sd_event_source *done;          /* defers the callback when nothing is pending */
+};
+
+static void manager_arm_timer(Manager *m);
+static void entry_start_check(Entry *e);
+
+/* ---- reporting ---- */
+
+const Verdict *entry_reported(const Entry *e, Verdict *scratch, bool *ret_stale) {
+        const Manager *m = e->manager;
+        bool stale = false;
+        const Verdict *v;
+
+        if (e->failure) {
+                /* RFC 8767: serve the last answer through an outage, for a while. */
+                if (e->definitive && now(CLOCK_REALTIME) < e->failing_since + m->config.serve_stale) {
+                        v = e->definitive;
+                        stale = true;
+                } else
+                        v = e->failure;
+        } else if (e->definitive)
+                v = e->definitive;
+        else {
+                *scratch = (Verdict) { .address = e->address, .kind = VERDICT_UNKNOWN };
+                v = scratch;
+        }
+        if (ret_stale)
+                *ret_stale = stale;
+        return v;
+}
+
+bool entry_is_fresh(const Entry *e) {
+        Verdict scratch;
+        bool stale;
+        const Verdict *v = entry_reported(e, &scratch, &stale);
+
+        return v->kind != VERDICT_UNKNOWN && (stale || now(CLOCK_REALTIME) < v->expires_at);
+}
+
+Entry *manager_get_entry(Manager *m, const Address *a) {
+        return addrmap_get(&m->entries, a);
+}
+
+static void manager_set_summary(Manager *m) {
+        VerdictKind worst = VERDICT_UNKNOWN;
+        bool any = false;
+
+        for (size_t i = 0; i < m->n_watched; i++) {
+                Entry *e = manager_get_entry(m, &m->watched[i]);
+                if (!e)
+                        continue;
+                worst = any ? verdict_kind_worst(worst, e->announced_kind) : e->announced_kind;
+                any = true;
+        }
+        if (worst != m->summary) {
+                m->summary = worst;
+                if (m->hooks.properties_changed)
+                        m->hooks.properties_changed(m, "Summary");
+        }
+}
+
+/* Tell the bus and the journal when what we report for a watched address
+ * changes: one alert per transition, not per re-check. */
+static void entry_announce(Entry *e) {
+        Manager *m = e->manager;
+        Verdict scratch, old;
+        const Verdict *v = entry_reported(e, &scratch, NULL);
+        AlertCondition c;
+
+        if (v->kind == e->announced_kind && v->reasons == e->announced_reasons)
+                return;
+        old = (Verdict) { .address = e->address, .kind = e->announced_kind, .reasons = e->announced_reasons };
+        e->announced_kind = v->kind;
+        e->announced_reasons = v->reasons;
+        if (!e->watched)
+                return;
+
+        c = alert_condition(&old, v);
+        if (c != ALERT_NONE)
+                alert_emit(c, &old, v);
+        if (old.kind != v->kind && m->hooks.verdict_changed)
+                m->hooks.verdict_changed(m, e, old.kind, v);
+        manager_set_summary(m);
+}
+
+/* ---- scheduling ---- */
+
+/* When e next needs attention (CLOCK_MONOTONIC): its re-check, or the end of
+ * serve-stale, when the reported verdict turns into the temperror. */
+static usec_t entry_next_event(const Entry *e) {
+        usec_t t = e->checking ? USEC_INFINITY : e->due;
+
+        if (e->failure && e->definitive) {
+                usec_t rt = now(CLOCK_REALTIME), end = e->failing_since + e->manager->config.serve_stale;
+                if (end > rt)
+                        t = MIN(t, now(CLOCK_MONOTONIC) + (end - rt));
+        }
+        return t;
+}
+
+static void entry_reschedule(Entry *e) {
+        Manager *m = e->manager;
+
+        if (!e->watched)
+                return;
+        if (e->queue_idx == PRIOQ_IDX_NULL) {
+                if (prioq_put(&m->queue, e, entry_next_event(e), &e->queue_idx) < 0)
+                        log_error("Out of memory scheduling a re-check");
+        } else
+                prioq_reshuffle(&m->queue, entry_next_event(e), &e->queue_idx);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        usec_t t = now(CLOCK_MONOTONIC), key;
+        Entry *e;
+
+        while ((e = prioq_peek(&m->queue, &key)) && key <= t) {
+                if (e->due <= t)
+                        entry_start_check(e);   /* re-keys e to "not before it is done" */
+                else
+                        entry_announce(e);      /* serve-stale ran out */
+                entry_reschedule(e);
+        }
+        manager_arm_timer(m);
+        return 0;
+}
+
+static void manager_arm_timer(Manager *m) {
+        usec_t key, next_rt = 0;
+
+        if (prioq_peek(&m->queue, &key) && key != USEC_INFINITY) {
+                usec_t mono = now(CLOCK_MONOTONIC);
+                (void) sd_event_source_set_time(m->timer, key);
+                (void) sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+                next_rt = now(CLOCK_REALTIME) + (key > mono ? key - mono : 0);
+        } else
+                (void) sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+
+        /* Whole seconds, so that the property does not change on every check. */
+        next_rt = next_rt / USEC_PER_SEC * USEC_PER_SEC;
+        if (next_rt != m->next_refresh) {
+                m->next_refresh = next_rt;
+                if (m->hooks.properties_changed)
+                        m->hooks.properties_changed(m, "NextRefresh");
+        }
+}
+
+/* ---- persistence ---- */
+
+static int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) manager_save(userdata);
+        return 0;
+}
+
+static void manager_mark_dirty(Manager *m) {
+        if (!m->options.state_dir || m->dirty)
+                return;
+        m->dirty = true;
+        (void) sd_event_source_set_time_relative(m->save_timer, STATE_SAVE_DELAY_USEC);
+        (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_ONESHOT);
+}
+
+int manager_save(Manager *m) {
+        _cleanup_free_ Verdict **list = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!m->options.state_dir)
+                return 0;
+        list = calloc(m->n_watched + 1, sizeof(Verdict *));
+        if (!list)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_watched; i++) {
+                Entry *e = manager_get_entry(m, &m->watched[i]);
+                if (e && e->definitive)
+                        list[n++] = e->definitive;
+        }
+        r = state_save(m->options.state_dir, list, n);
+        if (r < 0) {
+                log_error("Failed to save verdicts in %s: %s", m->options.state_dir, strerror(-r));
+                return r;
+        }
+        m->dirty = false;
+        (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_OFF);
+        return 0;
+}
+
+/* ---- entries ---- */
+
+static void lru_unlink(Manager *m, Entry *e) {
+        if (e->lru_prev)
+                e->lru_prev->lru_next = e->lru_next;
+        else if (m->lru_head == e)
+                m->lru_head = e->lru_next;
+        else
+                return;                 /* not in the list */
+        if (e->lru_next)
+                e->lru_next->lru_prev = e->lru_prev;
+        else
+                m->lru_tail = e->lru_prev;
+        e->lru_prev = e->lru_next = NULL;
+        m->n_adhoc--;
+}
+
+static void lru_push_front(Manager *m, Entry *e) {
+        e->lru_prev = NULL;
+        e->lru_next = m->lru_head;
+        if (m->lru_head)
+                m->lru_head->lru_prev = e;
+        m->lru_head = e;
+        if (!m->lru_tail)
+                m->lru_tail = e;
+        m->n_adhoc++;
+}
+
+/* Everything but the map slot, which the caller removes or drops wholesale. */
+static void entry_destroy(Entry *e) {
+        Manager *m = e->manager;
+
+        lru_unlink(m, e);
+        prioq_remove(&m->queue, &e->queue_idx);
+        while (e->waiters) {
+                Waiter *w = e->waiters;
+                e->waiters = w->next;
+                free(w);
+        }
+        verdict_free(e->definitive);
+        verdict_free(e->failure);
+        free(e);
+}
+
+static void entry_free(Entry *e) {
+        addrmap_remove(&e->manager->entries, &e->address);
+        entry_destroy(e);
+}
+
+static void waiter_pop(Entry *e) {
+        Waiter *w = e->waiters;
+
+        e->waiters = w->next;
+        free(w);
+}
+
+/* Drop the least recently used ad-hoc entries beyond the bound, except those
+ * still being checked. */
+static void lru_trim(Manager *m) {
+        for (Entry *e = m->lru_tail, *prev; e && m->n_adhoc > ADHOC_CACHE_MAX; e = prev) {
+                prev = e->lru_prev;
+                if (!e->checking && !e->waiters && !e->notifying)
+                        entry_free(e);
+        }
+}
+
+static int entry_new(Manager *m, const Address *a, Entry **ret) {
+        Entry *e = calloc(1, sizeof(Entry));
+        int r;
+
+        if (!e)
+                return -ENOMEM;
+        *e = (Entry) { .manager = m, .address = *a, .queue_idx = PRIOQ_IDX_NULL,
+                       .announced_kind = VERDICT_UNKNOWN };
+        r = addrmap_put(&m->entries, a, e);
+        if (r < 0) {
+                free(e);
+                return r;
+        }
+        lru_push_front(m, e);
+        *ret = e;
+        return 0;
+}
+
+static void entry_set_watched(Entry *e, bool watched) {
+        Manager *m = e->manager;
+
+        if (e->watched == watched)
+                return;
+        e->watched = watched;
+        if (watched) {
+                lru_unlink(m, e);
+                entry_reschedule(e);
+        } else {
+                prioq_remove(&m->queue, &e->queue_idx);
+                lru_push_front(m, e);
+        }
+}
+
+/* Take in a finished check. Only an answer replaces a verdict (RFC 8767): a
+ * SERVFAIL or timeout is kept beside the last definitive one. */
+static void entry_update(Entry *e, Verdict *v) {
+        Manager *m = e->manager;
+        usec_t mono = now(CLOCK_MONOTONIC);
+
+        v->watched = e->watched;
+        if (v->kind == VERDICT_TEMPERROR) {
+                if (!e->failure)
+                        e->failing_since = v->checked_at;
+                e->backoff = e->backoff ? MIN(2 * e->backoff, VERDICT_RETRY_MAX_USEC) : VERDICT_RETRY_MIN_USEC;
+                v->ttl = e->backoff;
+                v->expires_at = v->checked_at + v->ttl;
+                verdict_free(e->failure);
+                e->failure = v;
+                e->due = mono + e->backoff;
+        } else {
+                verdict_free(e->definitive);
+                verdict_free(e->failure);
+                e->definitive = v;
+                e->failure = NULL;
+                e->failing_since = 0;
+                e->backoff = 0;
+                e->due = mono + v->ttl;
+                if (e->watched)
+                        manager_mark_dirty(m);
+        }
+        if (e->watched) {
+                usec_t t = v->checked_at / USEC_PER_SEC * USEC_PER_SEC;
+                if (t != m->last_refresh) {
+                        m->last_refresh = t;
+                        if (m->hooks.properties_changed)
+                                m->hooks.properties_changed(m, "LastRefresh");
+                }
+        }
+        entry_announce(e);
+}
+
+static void on_check_done(Verdict *v, void *userdata) {
+        Entry *e = userdata;
+        Manager *m = e->manager;
+        Waiter *w;
+
+        e->checking = false;
+        entry_update(e, v);
+        entry_reschedule(e);
+
+        /* Callbacks may start new checks and add waiters: take the list
+         * first, and keep e from being evicted while they run. */
+        w = TAKE_PTR(e->waiters);
+        e->notifying = true;
+        while (w) {
+                Waiter *next = w->next;
+                w->callback(m, e, w->userdata);
+                free(w);
+                w = next;
+        }
+        e->notifying = false;
+        manager_arm_timer(m);
+        lru_trim(m);
+}
+
+static void entry_start_check(Entry *e) {
+        Manager *m = e->manager;
+        int r;
+
+        if (e->checking)
+                return;
+        r = checker_check(m->checker, &e->address, on_check_done, e);
+        if (r < 0) {
+                char a[ADDRESS_STRING_MAX];
+                log_error("Failed to start a check of %s: %s", address_to_string(&e->address, a), strerror(-r));
+                e->due = now(CLOCK_MONOTONIC) + VERDICT_RETRY_MIN_USEC;
+                return;
+        }
+        e->checking = true;
+        entry_reschedule(e);
+}
+
+static int entry_add_waiter(Entry *e, entry_callback_t cb, void *userdata) {
+        Waiter *w = malloc(sizeof(Waiter));
+
+        if (!w)
+                return -ENOMEM;
+        *w = (Waiter) { .callback = cb, .userdata = userdata, .next = e->waiters };
+        e->waiters = w;
+        return 0;
+}
+
+int manager_check(Manager *m, const Address *a, entry_callback_t cb, void *userdata) {
+        Entry *e = manager_get_entry(m, a);
+        int r;
+
+        if (!e) {
+                r = entry_new(m, a, &e);
+                if (r < 0)
+                        return r;
+        } else if (!e->watched) {
+                lru_unlink(m, e);
+                lru_push_front(m, e);
+        }
+        r = entry_add_waiter(e, cb, userdata);
+        if (r < 0)
+                return r;
+        entry_start_check(e);
+        if (!e->checking) {
+                waiter_pop(e);
+                return -ENOMEM;
+        }
+        lru_trim(m);
+        return 0;
+}
+
+/* ---- discovery and refresh ---- */
+
+static bool same_addresses(const Address *a, size_t na, const Address *b, size_t nb) {
+        if (na != nb)
+                return false;
+        for (size_t i = 0; i < na; i++)
+                if (!address_equal(&a[i], &b[i]))
+                        return false;
+        return true;
+}
+
+static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
+        bool changed;
+        int r;
+
+        if (d->n_addresses > WATCHED_MAX) {
+                log_warning("%zu addresses to watch, more than %d: watching the first %d",
+                            d->n_addresses, WATCHED_MAX, WATCHED_MAX);
+                d->n_addresses = WATCHED_MAX;
+        }
+        for (char **n = d->notes; n && *n; n++)
+                if (!strv_contains(m->notes, *n))
+                        log_warning("%s", *n);
+
+        /* Unwatch first what is gone, then watch what is new. */
+        for (size_t i = 0; i < m->n_watched; i++) {
+                bool keep = false;
+                for (size_t k = 0; k < d->n_addresses && !keep; k++)
+                        keep = address_equal(&m->watched[i], &d->addresses[k]);
+                Entry *e = manager_get_entry(m, &m->watched[i]);
+                if (!keep && e) {
+                        char s[ADDRESS_STRING_MAX];
+                        log_info("No longer watching %s", address_to_string(&e->address, s));
+                        entry_set_watched(e, false);
+                }
+        }
+        for (size_t k = 0; k < d->n_addresses; k++) {
+                Entry *e = manager_get_entry(m, &d->addresses[k]);
+                if (!e) {
+                        r = entry_new(m, &d->addresses[k], &e);
+                        if (r < 0)
+                                return r;
+                }
+                entry_set_watched(e, true);
+                if (!entry_is_fresh(e) || e->due <= now(CLOCK_MONOTONIC))
+                        entry_start_check(e);
+        }
+
+        changed = !same_addresses(m->watched, m->n_watched, d->addresses, d->n_addresses);
+        free(m->watched);
+        m->watched = TAKE_PTR(d->addresses);
+        m->n_watched = d->n_addresses;
+        strv_free(m->notes);
+        m->notes = TAKE_PTR(d->notes);
+        if (changed) {
+                char *list = NULL;
+                for (size_t i = 0; i < m->n_watched; i++) {
+                        char s[ADDRESS_STRING_MAX];
+                        (void) strextendf(&list, "%s%s", i ? " " : "", address_to_string(&m->watched[i], s));
+                }
+                log_info("Watching %zu address%s%s%s", m->n_watched, m->n_watched == 1 ? "" : "es",
+                         list ? ": " : "", list ? list : "");
+                free(list);
+                if (m->hooks.properties_changed)
+                        m->hooks.properties_changed(m, "Addresses");
+        }
+        manager_set_summary(m);
+        manager_arm_timer(m);
+        lru_trim(m);
+        return 0;
+}
+
+static int manager_discover(Manager *m) {
+        DiscoveryResult d = {};
+        int r;
+
+        r = discovery_run(&m->config, &d);
+        if (r < 0)
+                return r;
+        r = manager_apply_discovery(m, &d);
+        discovery_result_done(&d);
+        return r;
+}
+
+static void on_addresses_changed(void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        log_debug("Host addresses or routes changed, discovering again");
+        r = manager_discover(m);
+        if (r < 0)
+                log_error("Failed to discover outbound addresses: %s", strerror(-r));
+}
+
+static void refresh_free(Refresh *f) {
+        Manager *m = f->manager;
+
+        if (f->prev)
+                f->prev->next = f->next;
+        else
+                m->refreshes = f->next;
+        if (f->next)
+                f->next->prev = f->prev;
+        sd_event_source_disable_unref(f->done);
+        free(f);
+}
+
+static int on_refresh_done(sd_event_source *s, void *userdata) {
+        Refresh *f = userdata;
+
+        if (f->callback)
+                f->callback(f->manager, f->userdata);
+        refresh_free(f);
+        return 0;
+}
+
+static void on_refresh_entry(Manager *m, const Entry *e, void *userdata) {
+        Refresh *f = userdata;
+
+        if (--f->n_pending == 0) {
+                if (f->callback)
+                        f->callback(m, f->userdata);
+                refresh_free(f);
+        }
+}
+
+int manager_refresh(Manager *m, refresh_callback_t cb, void *userdata) {
+        Refresh *f;
+        int r;
+
+        r = manager_discover(m);
+        if (r < 0)
+                return r;
+        f = calloc(1, sizeof(Refresh));
+        if (!f)
+                return -ENOMEM;
+        *f = (Refresh) { .manager = m, .callback = cb, .userdata = userdata, .next = m->refreshes };
+        if (m->refreshes)
+                m->refreshes->prev = f;
+        m->refreshes = f;
+
+        for (size_t i = 0; i < m->n_watched; i++) {
+                Entry *e = manager_get_entry(m, &m->watched[i]);
+                if (!e || entry_add_waiter(e, on_refresh_entry, f) < 0)
+                        continue;
+                entry_start_check(e);
+                if (!e->checking) {
+                        waiter_pop(e);
+                        continue;
+                }
+                f->n_pending++;
+        }
+        if (f->n_pending == 0) {
+                r = sd_event_add_defer(m->event, &f->done, on_refresh_done, f);
+                if (r < 0) {
+                        refresh_free(f);
+                        return r;
+                }
+        }
+        manager_arm_timer(m);
+        return 0;
+}
+
+/* ---- life cycle ---- */
+
+static int engine_new(Manager *m, const Config *c, Resolver **ret_resolver, Checker **ret_checker) {
+        Resolver *resolver = NULL;
+        Checker *checker = NULL;
+        int r;
+
+        r = resolver_new(m->event, c, m->options.resolv_conf, &resolver);
+        if (r < 0)
+                return r;
+        r = checker_new(resolver, &m->policy, &checker);
+        if (r < 0) {
+                resolver_free(resolver);
+                return r;
+        }
+        *ret_resolver = resolver;
+        *ret_checker = checker;
+        return 0;
+}
+
+static void policy_from_config(VerdictPolicy *p, const Config *c) {
+        *p = (VerdictPolicy) { .helo_name = c->helo_name, .min_ttl = c->min_ttl, .max_ttl = c->max_ttl };
+}
+
+int manager_new(sd_event *event, const ManagerOptions *o, Manager **ret, char **ret_error) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(Manager));
+        if (!m)
+                return -ENOMEM;
+        m->event = sd_event_ref(event);
+        m->options = *o;
+        m->summary = VERDICT_UNKNOWN;
+
+        r = config_init(&m->config);
+        if (r < 0)
+                return r;
+        r = config_load(&m->config, o->config_path, o->config_explicit, ret_error);
+        if (r < 0)
+                return r;
+        policy_from_config(&m->policy, &m->config);
+
+        r = engine_new(m, &m->config, &m->resolver, &m->checker);
+        if (r < 0) {
+                if (ret_error && asprintf(ret_error, "Failed to set up the resolver: %s", strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+
+        r = sd_event_add_time(event, &m->timer, CLOCK_MONOTONIC, USEC_INFINITY, USEC_PER_MSEC, on_timer, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(m->timer, "recheck");
+
+        r = sd_event_add_time(event, &m->save_timer, CLOCK_MONOTONIC, USEC_INFINITY, USEC_PER_SEC,
+                              on_save_timer, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(m->save_timer, "save-state");
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static void manager_load_state(Manager *m) {
+        Verdict **list = NULL;
+        size_t n = 0;
+        usec_t rt = now(CLOCK_REALTIME), mono = now(CLOCK_MONOTONIC);
+        int r;
+
+        if (!m->options.state_dir)
+                return;
+        r = state_load(m->options.state_dir, &list, &n);
+        if (r < 0) {
+                log_warning("Failed to load verdicts from %s: %s, starting fresh", m->options.state_dir, strerror(-r));
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                Entry *e;
+                if (manager_get_entry(m, &list[i]->address) || entry_new(m, &list[i]->address, &e) < 0) {
+                        verdict_free(list[i]);
+                        continue;
+                }
+                e->definitive = list[i];
+                e->announced_kind = list[i]->kind;
+                e->announced_reasons = list[i]->reasons;
+                /* Expired, or checked "in the future" (the clock moved back): re-check now. */
+                if (list[i]->expires_at <= rt || list[i]->checked_at > rt)
+                        e->due = mono;
+                else
+                        e->due = mono + (list[i]->expires_at - rt);
+        }
+        free(list);
+        if (n > 0)
+                log_info("Loaded %zu verdict%s from %s", n, n == 1 ? "" : "s", m->options.state_dir);
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        manager_load_state(m);
+        if (m->config.discover & DISCOVER_ROUTE) {
+                r = address_monitor_new(m->event, on_addresses_changed, m, &m->monitor);
+                if (r < 0)
+                        log_warning("Failed to watch for address changes: %s; discovering only at refresh",
+                                    strerror(-r));
+        }
+        r = manager_discover(m);
+        if (r < 0)
+                return r;
+        if (m->n_watched == 0)
+                log_notice("No outbound address to watch: set [Watch] Addresses= or check Discover=");
+        return 0;
+}
+
+int manager_reload(Manager *m) {
+        _cleanup_free_ char *error = NULL;
+        Resolver *resolver;
+        Checker *checker;
+        Config c;
+        int r;
+
+        r = config_init(&c);
+        if (r < 0)
+                return r;
+        r = config_load(&c, m->options.config_path, m->options.config_explicit, &error);
+        if (r < 0) {
+                log_error("Not reloading: %s", error ? error : strerror(-r));
+                config_done(&c);
+                return r;
+        }
+        r = engine_new(m, &c, &resolver, &checker);
+        if (r < 0) {
+                log_error("Not reloading: failed to set up the resolver: %s", strerror(-r));
+                config_done(&c);
+                return r;
+        }
+
+        /* Checks in flight die with the old engine, without calling back:
+         * restart them on the new one so that their waiters get an answer. */
+        resolver_free(m->resolver);
+        checker_free(m->checker);
+        m->resolver = resolver;
+        m->checker = checker;
+        config_done(&m->config);
+        m->config = c;
+        policy_from_config(&m->policy, &m->config);
+
+        void *value;
+        for (AddrMapIter i = {}; addrmap_next(&m->entries, &i, &value); ) {
+                Entry *e = value;
+                if (e->checking) {
+                        e->checking = false;
+                        entry_start_check(e);
+                }
+        }
+        if (m->monitor && !(m->config.discover & DISCOVER_ROUTE))
+                m->monitor = address_monitor_free(m->monitor);
+        else if (!m->monitor && (m->config.discover & DISCOVER_ROUTE))
+                (void) address_monitor_new(m->event, on_addresses_changed, m, &m->monitor);
+
+        log_info("Configuration reloaded; checking every watched address again");
+        return manager_refresh(m, NULL, NULL);
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        address_monitor_free(m->monitor);
+        /* The resolver first: its queries die without calling back into checks. */
+        m->resolver = resolver_free(m->resolver);
+        m->checker = checker_free(m->checker);
+
+        while (m->refreshes)
+                refresh_free(m->refreshes);
+        void *value;
+        for (AddrMapIter i = {}; addrmap_next(&m->entries, &i, &value); )
+                entry_destroy(value);   /* the map goes as a whole below */
+        addrmap_done(&m->entries);
+        prioq_done(&m->queue);
+        sd_event_source_disable_unref(m->timer);
+        sd_event_source_disable_unref(m->save_timer);
+        free(m->watched);
+        strv_free(m->notes);
+        config_done(&m->config);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "state.h"
+#include "strv.h"
+
+#define STATE_MAGIC "ptrwatch-state 1"
+#define N_FIELDS 9
+
+void verdicts_free(Verdict **v, size_t n) {
+        for (size_t i = 0; v && i < n; i++)
+                verdict_free(v[i]);
+        free(v);
+}
+
+static int put_escaped(FILE *f, const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p == '\\' || *p == ',')
+                        fprintf(f, "\\%c", *p);
+                else if (*p == '\t')
+                        fputs("\\t", f);
+                else if (*p == '\n')
+                        fputs("\\n", f);
+                else if (*p < 0x20 || *p >= 0x7f)
+                        fprintf(f, "\\x%02x", *p);
+                else
+                        fputc(*p, f);
+        return 0;
+}
+
+static void put_list(FILE *f, char * const *l) {
+        for (char * const *i = l; i && *i; i++) {
+                if (i != l)
+                        fputc(',', f);
+                put_escaped(f, *i);
+        }
+}
+
+int state_format(Verdict * const *v, size_t n, char **ret, size_t *ret_size) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "%s\n", STATE_MAGIC);
+        for (size_t i = 0; i < n; i++) {
+                char addr[ADDRESS_STRING_MAX];
+                bool first = true;
+
+                fprintf(f, "%s\t%s\t", address_to_string(&v[i]->address, addr), verdict_kind_to_string(v[i]->kind));
+                for (Reason r = 0; r < _REASON_MAX; r++)
+                        if (v[i]->reasons & REASON_BIT(r)) {
+                                fprintf(f, "%s%s", first ? "" : ",", reason_to_string(r));
+                                first = false;
+                        }
+                fputc('\t', f);
+                put_list(f, v[i]->ptr);
+                fputc('\t', f);
+                put_list(f, v[i]->confirmed);
+                fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t", v[i]->ttl, v[i]->checked_at, v[i]->expires_at);
+                put_escaped(f, v[i]->message ? v[i]->message : "");
+                fputc('\n', f);
+        }
+        fprintf(f, "end %zu\n", n);
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        *ret_size = size;
+        return 0;
+}
+
+/* Split s at unescaped sep (in place); unescape each piece. */
+static int unescape_field(char *s, char **ret_end, char sep) {
+        char *w = s, *r = s;
+
+        for (; *r && *r != sep; r++) {
+                if (*r != '\\') {
+                        *w++ = *r;
+                        continue;
+                }
+                r++;
+                switch (*r) {
+                case '\\': case ',': *w++ = *r; break;
+                case 't': *w++ = '\t'; break;
+                case 'n': *w++ = '\n'; break;
+                case 'x': {
+                        if (!isxdigit((unsigned char) r[1]) || !isxdigit((unsigned char) r[2]))
+                                return -EBADMSG;
+                        char hex[3] = { r[1], r[2], 0 };
+                        unsigned long c = strtoul(hex, NULL, 16);
+                        if (c == 0)
+                                return -EBADMSG;
+                        *w++ = (char) c;
+                        r += 2;
+                        break;
+                }
+                default:
+                        return -EBADMSG;
+                }
+        }
+        *ret_end = *r ? r + 1 : NULL;   /* NULL: no separator followed */
+        *w = 0;
+        return 0;
+}
+
+static int parse_list(char *s, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        char *next;
+        int r;
+
+        if (*s == 0) {
+                *ret = NULL;
+                return 0;
+        }
+        for (char *p = s; p; p = next) {
+                r = unescape_field(p, &next, ',');
+                if (r < 0)
+                        return r;
+                if (*p == 0 || strv_length(l) >= 1024)
+                        return -EBADMSG;
+                r = strv_extend(&l, p);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *ret) {
+        char *e;
+
+        if (!isdigit((unsigned char) *s))
+                return -EBADMSG;
+        errno = 0;
+        *ret = strtoull(s, &e, 10);
+        return errno || *e ? -EBADMSG : 0;
+}
+
+static int parse_entry(char *line, Verdict **ret, const char **why) {
+        _cleanup_(verdict_freep) Verdict *v = NULL;
+        char *field[N_FIELDS], *p = line;
+        Address a;
+        int k;
+
+        /* Split on tabs: the message is last and may not hold a raw tab. */
+        for (int i = 0; i < N_FIELDS; i++) {
+                char *t = strchr(p, '\t');
+                field[i] = p;
+                if (i < N_FIELDS - 1) {
+                        if (!t)
+                                return *why = "too few fields", -EBADMSG;
+                        *t = 0;
+                        p = t + 1;
+                } else if (t)
+                        return *why = "too many fields", -EBADMSG;
+        }
+
+        if (address_parse(field[0], &a, NULL) < 0)
+                return *why = "malformed address", -EBADMSG;
+        v = verdict_new(&a);
+        if (!v)
+                return -ENOMEM;
+        k = verdict_kind_from_string(field[1]);
+        /* Only definitive verdicts are persisted: a temperror is not an answer. */
+        if (k != VERDICT_PASS && k != VERDICT_WARN && k != VERDICT_FAIL)
+                return *why = "unknown or non-definitive verdict", -EBADMSG;
+        v->kind = (VerdictKind) k;
+
+        if (*field[2]) {
+                char *save = NULL;
+                for (char *r = strtok_r(field[2], ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+                        int reason = reason_from_string(r);
+                        if (reason < 0)
+                                return *why = "unknown reason", -EBADMSG;
+                        v->reasons |= REASON_BIT(reason);
+                }
+        }
+        if (parse_list(field[3], &v->ptr) < 0 || parse_list(field[4], &v->confirmed) < 0)
+                return *why = "malformed name list", -EBADMSG;
+        if (parse_u64(field[5], &v->ttl) < 0 || parse_u64(field[6], &v->checked_at) < 0 ||
+            parse_u64(field[7], &v->expires_at) < 0)
+                return *why = "malformed number", -EBADMSG;
+        if (v->expires_at < v->checked_at)
+                return *why = "expires before it was checked", -EBADMSG;
+        char *end;
+        if (unescape_field(field[8], &end, '\t') < 0 || end)
+                return *why = "malformed message", -EBADMSG;
+        v->message = strdup(field[8]);
+        if (!v->message)
+                return -ENOMEM;
+        v->watched = true;
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
+int state_parse(const char *text, size_t size, Verdict ***ret, size_t *ret_n, char **ret_error) {
+        _cleanup_free_ char *copy = NULL;
+        Verdict **list = NULL;
+        size_t n = 0, line_no = 0;
+        const char *why = NULL;
+        char *p, *nl;
+        bool ended = false;
+        int r = 0;
+
+        if (size > STATE_FILE_MAX)
+                why = "larger than the limit";
+        else if (memchr(text, 0, size))
+                why = "contains a NUL byte";
+        if (why)
+                goto fail;
+        copy = strndup(text, size);
+        if (!copy)
+                return -ENOMEM;
+
+        for (p = copy; p && *p; p = nl) {
+                nl = strchr(p, '\n');
+                if (!nl) {
+                        why = "the last line is cut short";
+                        goto fail;
+                }
+                *nl++ = 0;
+                line_no++;
+
+                if (line_no == 1) {
+                        if (!streq(p, STATE_MAGIC)) {
+                                why = "not a ptrwatch state file (bad first line)";
+                                goto fail;
+                        }
+                        continue;
+                }
+                if (ended) {
+                        why = "data after the end line";
+                        goto fail;
+                }
+                if (strncmp(p, "end ", 4) == 0) {
+                        uint64_t count;
+                        if (parse_u64(p + 4, &count) < 0 || count != n) {
+                                why = "the end line does not match the number of entries";
+                                goto fail;
+                        }
+                        ended = true;
+                        continue;
+                }
+                if (n >= STATE_ENTRIES_MAX) {
+                        why = "too many entries";
+                        goto fail;
+                }
+                Verdict *v = NULL;
+                r = parse_entry(p, &v, &why);
+                if (r == -ENOMEM)
+                        goto fail;
+                if (r < 0)
+                        goto fail;
+                Verdict **l = reallocarray(list, n + 1, sizeof(Verdict *));
+                if (!l) {
+                        verdict_free(v);
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                list = l;
+                list[n++] = v;
+        }
+        if (line_no == 0) {
+                why = "empty";
+                goto fail;
+        }
+        if (!ended) {
+                why = "no end line: truncated";
+                goto fail;
+        }
+        *ret = list;
+        *ret_n = n;
+        return 0;
+
+fail:
+        verdicts_free(list, n);
+        if (r == -ENOMEM)
+                return r;
+        if (ret_error) {
+                int k = line_no > 0 ? asprintf(ret_error, "line %zu: %s", line_no, why)
+                                    : asprintf(ret_error, "%s", why);
+                if (k < 0)
+                        *ret_error = NULL;
+        }
+        return -EBADMSG;
+}
+
+static int fsync_directory(const char *dir) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
+int state_save(const char *dir, Verdict * const *v, size_t n) {
+        _cleanup_free_ char *text = NULL, *tmp = NULL, *path = NULL;
+        size_t size;
+        ssize_t k;
+        int fd, r;
+
+        r = state_format(v, n, &text, &size);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/%s", dir, STATE_FILE_NAME) < 0 ||
+            asprintf(&tmp, "%s/.%s.tmp", dir, STATE_FILE_NAME) < 0)
+                return -ENOMEM;
+
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        for (size_t done = 0; done < size; done += (size_t) k) {
+                k = write(fd, text + done, size - done);
+                if (k < 0) {
+                        if (errno == EINTR) {
+                                k = 0;
+                                continue;
+                        }
+                        r = -errno;
+                        close(fd);
+                        unlink(tmp);
+                        return r;
+                }
+        }
+        if (fsync(fd) < 0) {
+                r = -errno;
+                close(fd);
+                unlink(tmp);
+                return r;
+        }
+        close(fd);
+        if (rename(tmp, path) < 0) {
+                r = -errno;
+                unlink(tmp);
+                return r;
+        }
+        return fsync_directory(dir);
+}
+
+int state_load(const char *dir, Verdict ***ret, size_t *ret_n) {
+        _cleanup_free_ char *path = NULL, *text = NULL, *error = NULL;
+        struct stat st;
+        ssize_t k;
+        int fd, r;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (asprintf(&path, "%s/%s", dir, STATE_FILE_NAME) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t) STATE_FILE_MAX) {
+                close(fd);
+                error = strdup("not a regular file of a sane size");
+                goto aside;
+        }
+        text = malloc((size_t) st.st_size + 1);
+        if (!text) {
+                close(fd);
+                return -ENOMEM;
+        }
+        k = read(fd, text, (size_t) st.st_size);
+        close(fd);
+        if (k != st.st_size) {
+                error = strdup("short read");
+                goto aside;
+        }
+        r = state_parse(text, (size_t) k, ret, ret_n, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0)
+                return 0;
+
+aside: {
+                _cleanup_free_ char *aside = NULL;
+                if (asprintf(&aside, "%s/%s.corrupt-%" PRIu64, dir, STATE_FILE_NAME,
+                             now(CLOCK_REALTIME) / USEC_PER_SEC) < 0)
+                        return -ENOMEM;
+                log_warning("State file %s is unreadable (%s); moved aside to %s, starting fresh",
+                            path, error ? error : "corrupt", aside);
+                if (rename(path, aside) < 0)
+                        log_warning("Failed to move %s aside: %m, ignoring", path);
+        }
+        return 0;
+}
