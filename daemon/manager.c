@@ -674,6 +674,7 @@ static void manager_load_state(Manager *m) {
                         continue;
                 }
                 e->definitive = list[i];
+                m->last_refresh = MAX(m->last_refresh, list[i]->checked_at / USEC_PER_SEC * USEC_PER_SEC);
                 e->announced_kind = list[i]->kind;
                 e->announced_reasons = list[i]->reasons;
                 /* Expired, or checked "in the future" (the clock moved back): re-check now. */

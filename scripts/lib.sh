@@ -5,6 +5,7 @@ PACKAGES=(
         gcc libc6-dev pkg-config meson ninja-build python3
         libsystemd-dev libgetdns-dev libcmocka-dev
         unbound nsd iproute2 util-linux
+        dbus python3-gi gir1.2-glib-2.0 systemd
 )
 
 die() {

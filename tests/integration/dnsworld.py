@@ -44,15 +44,21 @@ def in_private_netns():
     return names == ["lo"]
 
 
-def isolate():
-    """Re-run this script in a fresh network namespace with only lo up."""
+def isolate(mount=False):
+    """Re-run this script in a fresh network namespace with only lo up; with
+    mount, also in a mount namespace with a private tmpfs on /run (where the
+    journal and notify sockets of the tests live)."""
     if os.environ.get("PTRWATCH_NETNS") == "1":
         if not in_private_netns():
             sys.exit("refusing to run: PTRWATCH_NETNS=1 but interfaces besides lo exist")
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        if mount:
+            subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/run"], check=True)
         return
     env = dict(os.environ, PTRWATCH_NETNS="1")
-    os.execvpe("unshare", ["unshare", "--net", "--", sys.executable] + sys.argv, env)
+    flags = ["--net"] + (["--mount"] if mount else [])
+    os.execvpe("unshare", ["unshare"] + flags + ["--", sys.executable] + sys.argv, env)
 
 
 def free_port(kind=socket.SOCK_DGRAM):
@@ -147,6 +153,17 @@ class Nsd:
     def stop(self):
         stop_process(self.proc)
 
+    def replace_zone(self, fname, text):
+        """Serve new data for a zone: rewrite its file and restart nsd on the same port."""
+        self.stop()
+        with open(os.path.join(self.dir, fname), "w") as f:
+            f.write(text)
+        self.start()
+
+    def zone_text(self, fname):
+        with open(os.path.join(self.dir, fname)) as f:
+            return f.read()
+
 
 class Unbound:
     def __init__(self, root, stubs, extra=()):
@@ -172,7 +189,10 @@ class Unbound:
                  # RFC 8767 serve-stale is ptrwatchd's job, not the resolver's.
                  "  serve-expired: no"]
         lines += [f'  local-zone: "{z}" nodefault' for z in UNBOUND_NODEFAULT]
+        self.control_socket = os.path.join(self.dir, "unbound.ctl")
         lines += list(extra)
+        lines += ["remote-control:", "  control-enable: yes",
+                  f'  control-interface: "{self.control_socket}"', "  control-use-cert: no"]
         for zone, port in stubs.items():
             lines += ["stub-zone:", f"  name: \"{zone}\"", f"  stub-addr: 127.0.0.1@{port}"]
         self.conf = os.path.join(self.dir, "unbound.conf")
@@ -205,6 +225,15 @@ class Unbound:
                     i = parts.index("127.0.0.1")
                     out.append((parts[i + 1].rstrip("."), parts[i + 2]))
         return out
+
+    def control(self, *args):
+        subprocess.run(["unbound-control", "-c", self.conf] + list(args), check=True, capture_output=True)
+
+    def flush(self):
+        """Forget every cached answer, so the next query asks nsd again."""
+        self.control("flush_zone", ".")
+        self.control("flush_bogus")
+        self.control("flush_negative")
 
     def stop(self):
         stop_process(self.proc)
