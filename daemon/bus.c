@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "bus.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "macro.h"
 #include "strv.h"

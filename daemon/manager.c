@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 #include "alert.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"

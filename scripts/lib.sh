@@ -2,7 +2,7 @@
 
 # Everything the build, the tests and the demo need, in one place.
 PACKAGES=(
-        gcc libc6-dev pkg-config meson ninja-build python3
+        gcc libc6-dev pkg-config meson ninja-build python3 binutils
         libsystemd-dev libgetdns-dev libcmocka-dev
         unbound nsd iproute2 util-linux
         dbus python3-gi gir1.2-glib-2.0 systemd

@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: MIT */
+/* ptrwatch: the thin client of ptrwatchd. D-Bus only, no DNS of its own. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "json.h"
+#include "log.h"
+#include "macro.h"
+#include "output.h"
+#include "strv.h"
+#include "verdict.h"
+
+#define BUS_NAME      "org.ptrwatch.PtrWatch1"
+#define BUS_PATH      "/org/ptrwatch/PtrWatch1"
+#define BUS_INTERFACE "org.ptrwatch.PtrWatch1.Manager"
+#define BUS_ERROR_RATE_LIMITED "org.ptrwatch.PtrWatch1.Error.RateLimited"
+#define CHECK_FORCE 1
+
+/* Exit status when nothing could be learned (monitoring: UNKNOWN). */
+#define EXIT_UNKNOWN 3
+
+static bool arg_json;
+static bool arg_nagios;
+static bool arg_force;
+static bool arg_user;
+static bool arg_legend = true;
+static usec_t arg_timeout = 60 * USEC_PER_SEC;
+
+typedef struct Verdicts {
+        Verdict **v;
+        size_t n;
+} Verdicts;
+
+static void verdicts_done(Verdicts *l) {
+        for (size_t i = 0; i < l->n; i++)
+                verdict_free(l->v[i]);
+        free(l->v);
+        *l = (Verdicts) {};
+}
+
+/* ---- talking to the daemon ---- */
+
+static int bus_connect(sd_bus **ret) {
+        int r = arg_user ? sd_bus_default_user(ret) : sd_bus_default_system(ret);
+
+        if (r < 0) {
+                log_error("Cannot connect to the %s bus: %s", arg_user ? "session" : "system", strerror(-r));
+                return -EXIT_UNKNOWN;
+        }
+        (void) sd_bus_set_method_call_timeout(*ret, arg_timeout);
+        return 0;
+}
+
+/* Turn a failed call into a message a person can act on, and an exit status. */
+static int call_failed(const char *what, const sd_bus_error *error, int r) {
+        const char *bus = arg_user ? "session" : "system";
+
+        if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                log_error("ptrwatchd is not running on the %s bus — start it with: %s", bus,
+                          arg_user ? "ptrwatchd --user" : "systemctl start ptrwatchd");
+        else if (sd_bus_error_has_names(error, SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_NO_REPLY) || r == -ETIMEDOUT)
+                log_error("ptrwatchd did not answer %s within %" PRIu64 " s (--timeout)", what,
+                          arg_timeout / USEC_PER_SEC);
+        else if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED))
+                log_error("%s: access denied. Refresh and --force are for root and the ptrwatchd user; "
+                          "a drop-in bus policy can allow others (see the README).", what);
+        else if (sd_bus_error_has_name(error, BUS_ERROR_RATE_LIMITED))
+                log_error("%s: rate-limited by ptrwatchd: %s. Try again in a minute, or ask for "
+                          "watched addresses, which are always answered from the cache.", what, error->message);
+        else if (sd_bus_error_has_name(error, SD_BUS_ERROR_INVALID_ARGS)) {
+                log_error("%s: %s", what, error->message);
+                return -EX_USAGE;
+        } else
+                log_error("%s failed: %s", what, error->message ? error->message : strerror(-r));
+        return -EXIT_UNKNOWN;
+}
+
+static int read_strv_variant(sd_bus_message *m, char ***ret) {
+        char **l = NULL;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "as");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_strv(m, &l);
+        if (r < 0)
+                return r;
+        /* an empty list reads as NULL: keep NULL, the model treats it as empty */
+        if (l && !l[0])
+                l = strv_free(l);
+        *ret = l;
+        return sd_bus_message_exit_container(m);
+}
+
+/* One a{sv} verdict into the common model. */
+static int read_verdict(sd_bus_message *m, Verdict **ret) {
+        _cleanup_(verdict_freep) Verdict *v = NULL;
+        Address none = { .family = AF_INET };
+        int r;
+
+        v = verdict_new(&none);
+        if (!v)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r <= 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *s;
+                uint64_t t;
+                int b;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "address") || streq(key, "verdict") || streq(key, "message")) {
+                        r = sd_bus_message_read(m, "v", "s", &s);
+                        if (r < 0)
+                                return r;
+                        if (streq(key, "address") && address_parse(s, &v->address, NULL) < 0)
+                                return -EBADMSG;
+                        if (streq(key, "verdict")) {
+                                int k = verdict_kind_from_string(s);
+                                v->kind = k < 0 ? VERDICT_UNKNOWN : (VerdictKind) k;
+                        }
+                        if (streq(key, "message") && !(v->message = strdup(s)))
+                                return -ENOMEM;
+                } else if (streq(key, "reasons")) {
+                        _cleanup_strv_free_ char **l = NULL;
+                        r = read_strv_variant(m, &l);
+                        if (r < 0)
+                                return r;
+                        for (char **i = l; i && *i; i++) {
+                                int k = reason_from_string(*i);
+                                if (k >= 0)
+                                        v->reasons |= REASON_BIT(k);
+                        }
+                } else if (streq(key, "ptr") || streq(key, "confirmed")) {
+                        r = read_strv_variant(m, streq(key, "ptr") ? &v->ptr : &v->confirmed);
+                        if (r < 0)
+                                return r;
+                } else if (streq(key, "ttl") || streq(key, "checked_at") || streq(key, "expires_at")) {
+                        r = sd_bus_message_read(m, "v", "t", &t);
+                        if (r < 0)
+                                return r;
+                        if (streq(key, "ttl"))
+                                v->ttl = t * USEC_PER_SEC;
+                        else if (streq(key, "checked_at"))
+                                v->checked_at = t;
+                        else
+                                v->expires_at = t;
+                } else if (streq(key, "stale") || streq(key, "watched")) {
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        if (r < 0)
+                                return r;
+                        *(streq(key, "stale") ? &v->stale : &v->watched) = b;
+                } else {
+                        r = sd_bus_message_skip(m, "v");        /* a newer daemon's key */
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(v);
+        return 1;
+}
+
+static int append_verdict(Verdicts *l, Verdict *v) {
+        Verdict **a = reallocarray(l->v, l->n + 1, sizeof(Verdict *));
+
+        if (!a) {
+                verdict_free(v);
+                return -ENOMEM;
+        }
+        a[l->n++] = v;
+        l->v = a;
+        return 0;
+}
+
+static int get_verdicts(sd_bus *bus, Verdicts *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Verdict *v;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "GetVerdicts", &error, &reply, NULL);
+        if (r < 0)
+                return call_failed("GetVerdicts", &error, r);
+        r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        while (r >= 0 && (r = read_verdict(reply, &v)) > 0)
+                r = append_verdict(ret, v);
+        if (r < 0) {
+                log_error("Malformed reply from ptrwatchd: %s", strerror(-r));
+                return -EXIT_UNKNOWN;
+        }
+        return 0;
+}
+
+static int get_time_property(sd_bus *bus, const char *name, usec_t *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t t;
+        int r;
+
+        r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, name, &error, 't', &t);
+        if (r < 0)
+                return call_failed(name, &error, r);
+        *ret = t;
+        return 0;
+}
+
+/* ---- output ---- */
+
+static const char *nagios_state(VerdictKind worst) {
+        switch (verdict_kind_exit_status(worst)) {
+        case 0:  return "OK";
+        case 1:  return "WARNING";
+        case 2:  return "CRITICAL";
+        default: return "UNKNOWN";
+        }
+}
+
+/* PTRWATCH STATE - summary naming the bad addresses | pass=N warn=N fail=N temperror=N */
+static void print_nagios(const Verdicts *l, VerdictKind worst) {
+        size_t count[_VERDICT_KIND_MAX] = {};
+        _cleanup_free_ char *summary = verdicts_summary(l->v, l->n);
+        char *bad = NULL;
+
+        for (size_t i = 0; i < l->n; i++) {
+                char addr[ADDRESS_STRING_MAX];
+                count[l->v[i]->kind]++;
+                if (l->v[i]->kind == VERDICT_PASS)
+                        continue;
+                (void) strextendf(&bad, "%s%s %s", bad ? ", " : "; ", address_to_string(&l->v[i]->address, addr),
+                                  verdict_kind_to_string(l->v[i]->kind));
+                bool first = true;
+                for (Reason r = 0; r < _REASON_MAX; r++)
+                        if (l->v[i]->reasons & REASON_BIT(r)) {
+                                (void) strextendf(&bad, "%s%s", first ? " (" : " ", reason_to_string(r));
+                                first = false;
+                        }
+                if (!first)
+                        (void) strextendf(&bad, ")");
+        }
+        /* unknown (not checked yet) is counted with temperror: neither is an answer */
+        printf("PTRWATCH %s - %s%s | pass=%zu warn=%zu fail=%zu temperror=%zu\n",
+               nagios_state(worst), l->n == 0 ? "no watched addresses" : summary ? summary : "",
+               bad ? bad : "", count[VERDICT_PASS], count[VERDICT_WARN], count[VERDICT_FAIL],
+               count[VERDICT_TEMPERROR] + count[VERDICT_UNKNOWN]);
+        free(bad);
+}
+
+static void print_time(const char *label, usec_t t, bool future) {
+        char buf[RFC3339_MAX];
+        usec_t n = now(CLOCK_REALTIME);
+
+        if (t == 0) {
+                printf("%s: never\n", label);
+                return;
+        }
+        usec_t d = future ? (t > n ? t - n : 0) : (n > t ? n - t : 0);
+        printf("%s: %s (%s%" PRIu64 " s%s)\n", label, format_rfc3339(buf, t), future ? "in " : "",
+               d / USEC_PER_SEC, future ? "" : " ago");
+}
+
+static int print_verdicts(const Verdicts *l, bool status, usec_t last, usec_t next) {
+        VerdictKind worst = l->n > 0 ? verdicts_worst(l->v, l->n) : VERDICT_UNKNOWN;
+
+        if (arg_nagios)
+                print_nagios(l, worst);
+        else if (arg_json && status) {
+                JsonWriter w;
+                char t[RFC3339_MAX];
+
+                json_init(&w, stdout, true);
+                json_begin_object(&w);
+                json_key(&w, "summary");
+                json_string(&w, verdict_kind_to_string(worst));
+                json_key(&w, "last_refresh");
+                last ? json_string(&w, format_rfc3339(t, last)) : json_null(&w);
+                json_key(&w, "next_refresh");
+                next ? json_string(&w, format_rfc3339(t, next)) : json_null(&w);
+                json_key(&w, "verdicts");
+                json_begin_array(&w);
+                for (size_t i = 0; i < l->n; i++)
+                        verdict_write_json(&w, l->v[i]);
+                json_end_array(&w);
+                json_end_object(&w);
+                json_finish(&w);
+        } else if (arg_json)
+                verdicts_print_json_array(stdout, l->v, l->n, true);
+        else if (l->n == 0)
+                fprintf(stderr, "No watched addresses: set [Watch] Addresses= in /etc/ptrwatch/ptrwatchd.conf, "
+                        "or check Discover=.\n");
+        else {
+                verdicts_print_table(stdout, l->v, l->n, &(TableOptions) {
+                        .legend = arg_legend,
+                        .colour = colour_wanted(stdout),
+                });
+                if (status && arg_legend) {
+                        printf("\n");
+                        print_time("Last refresh", last, false);
+                        print_time("Next refresh", next, true);
+                }
+        }
+        return verdict_kind_exit_status(worst);
+}
+
+/* ---- verbs ---- */
+
+static int verb_status(int argc, char *argv[], sd_bus *bus) {
+        Verdicts l = {};
+        usec_t last = 0, next = 0;
+        int r;
+
+        r = get_verdicts(bus, &l);
+        if (r >= 0)
+                r = get_time_property(bus, "LastRefresh", &last);
+        if (r >= 0)
+                r = get_time_property(bus, "NextRefresh", &next);
+        if (r >= 0)
+                r = print_verdicts(&l, true, last, next);
+        verdicts_done(&l);
+        return r < 0 ? -r : r;
+}
+
+static int verb_check(int argc, char *argv[], sd_bus *bus) {
+        Verdicts l = {};
+        int r = 0;
+
+        for (int i = 1; i < argc && r >= 0; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                Verdict *v = NULL;
+
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Check", &error, &reply, "st",
+                                       argv[i], (uint64_t) (arg_force ? CHECK_FORCE : 0));
+                if (r < 0) {
+                        r = call_failed("Check", &error, r);
+                        break;
+                }
+                r = read_verdict(reply, &v);
+                if (r <= 0) {
+                        log_error("Malformed reply from ptrwatchd: %s", strerror(r < 0 ? -r : EBADMSG));
+                        r = -EXIT_UNKNOWN;
+                        break;
+                }
+                r = append_verdict(&l, v);
+        }
+        if (r >= 0)
+                r = print_verdicts(&l, false, 0, 0);
+        verdicts_done(&l);
+        return r < 0 ? -r : r;
+}
+
+static int verb_refresh(int argc, char *argv[], sd_bus *bus) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Refresh", &error, NULL, NULL);
+        if (r < 0)
+                return -call_failed("Refresh", &error, r);
+        return verb_status(argc, argv, bus);
+}
+
+static int on_verdict_changed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **reasons = NULL;
+        const char *address, *old, *new;
+        char t[RFC3339_MAX];
+        usec_t n = now(CLOCK_REALTIME);
+
+        if (sd_bus_message_read(m, "sss", &address, &old, &new) < 0 ||
+            sd_bus_message_read_strv(m, &reasons) < 0) {
+                log_warning("Malformed VerdictChanged signal, ignoring");
+                return 0;
+        }
+        if (arg_json) {
+                JsonWriter w;
+                json_init(&w, stdout, false);
+                json_begin_object(&w);
+                json_key(&w, "time");
+                json_string(&w, format_rfc3339(t, n));
+                json_key(&w, "address");
+                json_string(&w, address);
+                json_key(&w, "old");
+                json_string(&w, old);
+                json_key(&w, "new");
+                json_string(&w, new);
+                json_key(&w, "reasons");
+                json_begin_array(&w);
+                for (char **i = reasons; i && *i; i++)
+                        json_string(&w, *i);
+                json_end_array(&w);
+                json_end_object(&w);
+                json_finish(&w);
+        } else {
+                _cleanup_free_ char *r = strv_join(reasons, " ");
+                printf("%s %s %s -> %s%s%s%s\n", format_rfc3339(t, n), address, old, new,
+                       !isempty(r) ? " (" : "", r ? r : "", !isempty(r) ? ")" : "");
+        }
+        fflush(stdout);
+        return 0;
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *name, *old, *new;
+
+        if (sd_bus_message_read(m, "sss", &name, &old, &new) >= 0 && streq(name, BUS_NAME) && isempty(new)) {
+                log_error("ptrwatchd went away");
+                (void) sd_event_exit(userdata, EXIT_UNKNOWN);
+        }
+        return 0;
+}
+
+static int verb_monitor(int argc, char *argv[], sd_bus *bus) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        sigset_t mask;
+        int r;
+
+        /* Fail early, with the usual message, when the daemon is not there. */
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Peer", "Ping", &error, NULL, NULL);
+        if (r < 0)
+                return -call_failed("monitor", &error, r);
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 || sd_event_default(&event) < 0)
+                return EXIT_UNKNOWN;
+        if (sd_event_add_signal(event, NULL, SIGINT, NULL, NULL) < 0 ||
+            sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL) < 0 ||
+            sd_bus_match_signal(bus, NULL, BUS_NAME, BUS_PATH, BUS_INTERFACE, "VerdictChanged",
+                                on_verdict_changed, NULL) < 0 ||
+            sd_bus_add_match(bus, NULL,
+                             "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                             "member='NameOwnerChanged',arg0='" BUS_NAME "'",
+                             on_name_owner_changed, event) < 0 ||
+            sd_bus_attach_event(bus, event, 0) < 0) {
+                log_error("Failed to subscribe to verdict changes");
+                return EXIT_UNKNOWN;
+        }
+        if (!arg_json && arg_legend)
+                fprintf(stderr, "Watching verdict changes; interrupt to stop.\n");
+        r = sd_event_loop(event);
+        return r < 0 ? EXIT_UNKNOWN : r;
+}
+
+typedef struct Verb {
+        const char *name;
+        int min_args, max_args;         /* including the verb */
+        int (*run)(int argc, char *argv[], sd_bus *bus);
+} Verb;
+
+static const Verb verbs[] = {
+        { "status",  1, 1,       verb_status },
+        { "check",   2, INT_MAX, verb_check },
+        { "refresh", 1, 1,       verb_refresh },
+        { "monitor", 1, 1,       verb_monitor },
+};
+
+static void help(void) {
+        printf("Usage: ptrwatch [OPTIONS] [COMMAND]\n"
+               "\n"
+               "Show the reverse DNS verdicts of ptrwatchd.\n"
+               "\n"
+               "Commands:\n"
+               "  status              every watched address (the default)\n"
+               "  check ADDRESS...    verdicts for these addresses (cached while fresh)\n"
+               "  refresh             discover and re-check everything now, then show status\n"
+               "  monitor             print verdict changes as they happen\n"
+               "\n"
+               "Options:\n"
+               "  --json              JSON output\n"
+               "  --nagios            one monitoring-plugin line\n"
+               "  --force             with check: bypass the cache (root, ptrwatchd)\n"
+               "  --user              talk to ptrwatchd on the session bus\n"
+               "  --timeout SECONDS   how long to wait for ptrwatchd (default 60)\n"
+               "  --no-legend         no summary, header or footer\n"
+               "  --help, --version\n"
+               "\n"
+               "Exit status: 0 pass, 1 warn, 2 fail, 3 temperror, unknown or no answer, 64 usage.\n");
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_JSON = 0x100, ARG_NAGIOS, ARG_FORCE, ARG_USER, ARG_TIMEOUT, ARG_NO_LEGEND, ARG_VERSION };
+        static const struct option options[] = {
+                { "json",      no_argument,       NULL, ARG_JSON },
+                { "nagios",    no_argument,       NULL, ARG_NAGIOS },
+                { "force",     no_argument,       NULL, ARG_FORCE },
+                { "user",      no_argument,       NULL, ARG_USER },
+                { "timeout",   required_argument, NULL, ARG_TIMEOUT },
+                { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+                { "version",   no_argument,       NULL, ARG_VERSION },
+                { "help",      no_argument,       NULL, 'h' },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_JSON:      arg_json = true; break;
+                case ARG_NAGIOS:    arg_nagios = true; break;
+                case ARG_FORCE:     arg_force = true; break;
+                case ARG_USER:      arg_user = true; break;
+                case ARG_NO_LEGEND: arg_legend = false; break;
+                case ARG_TIMEOUT: {
+                        usec_t t;
+                        if (timespan_parse(optarg, &t) < 0 || t == 0) {
+                                log_error("--timeout: '%s' is not a positive number of seconds", optarg);
+                                return -EINVAL;
+                        }
+                        arg_timeout = t;
+                        break;
+                }
+                case ARG_VERSION:
+                        printf("ptrwatch %s\n", PTRWATCH_VERSION);
+                        return 0;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (arg_json && arg_nagios) {
+                log_error("--json and --nagios exclude each other");
+                return -EINVAL;
+        }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        static char *default_verb[] = { (char *) "status", NULL };
+        const Verb *verb = NULL;
+        char **args;
+        int n, r;
+
+        log_set_program("ptrwatch");
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EX_USAGE : EXIT_SUCCESS;
+
+        args = optind < argc ? argv + optind : default_verb;
+        n = optind < argc ? argc - optind : 1;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, args[0]))
+                        verb = &verbs[i];
+        if (!verb) {
+                log_error("Unknown command '%s' (try --help)", args[0]);
+                return EX_USAGE;
+        }
+        if (n < verb->min_args || n > verb->max_args) {
+                log_error(n < verb->min_args ? "'%s' needs at least one ADDRESS" : "'%s' takes no arguments",
+                          verb->name);
+                return EX_USAGE;
+        }
+        if (arg_force && verb->run != verb_check) {
+                log_error("--force only goes with check");
+                return EX_USAGE;
+        }
+        /* Refuse malformed addresses before any bus call. */
+        for (int i = 1; verb->run == verb_check && i < n; i++) {
+                const char *why;
+                if (address_parse(args[i], NULL, &why) < 0) {
+                        log_error("Invalid address '%s': %s", args[i], why);
+                        return EX_USAGE;
+                }
+        }
+
+        r = bus_connect(&bus);
+        if (r < 0)
+                return -r;
+        return verb->run(n, args, bus);
+}
