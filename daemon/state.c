@@ -220,18 +220,21 @@ int state_parse(const char *text, size_t size, Verdict ***ret, size_t *ret_n, ch
                 why = "contains a NUL byte";
         if (why)
                 goto fail;
-        copy = strndup(text, size);
+        /* text need not be NUL-terminated: copy exactly size bytes */
+        copy = malloc(size + 1);
         if (!copy)
                 return -ENOMEM;
+        memcpy(copy, text, size);
+        copy[size] = 0;
 
         for (p = copy; p && *p; p = nl) {
                 nl = strchr(p, '\n');
+                line_no++;
                 if (!nl) {
                         why = "the last line is cut short";
                         goto fail;
                 }
                 *nl++ = 0;
-                line_no++;
 
                 if (line_no == 1) {
                         if (!streq(p, STATE_MAGIC)) {
@@ -378,6 +381,8 @@ int state_load(const char *dir, Verdict ***ret, size_t *ret_n) {
         }
         k = read(fd, text, (size_t) st.st_size);
         close(fd);
+        if (k >= 0)
+                text[k] = 0;
         if (k != st.st_size) {
                 error = strdup("short read");
                 goto aside;

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <glob.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "state.h"
+#include "strv.h"
+
+static Verdict *make(const char *address, VerdictKind kind, const char *message) {
+        Address a;
+        Verdict *v;
+
+        assert_int_equal(address_parse(address, &a, NULL), 0);
+        v = verdict_new(&a);
+        v->kind = kind;
+        v->message = strdup(message);
+        v->ttl = 600 * USEC_PER_SEC;
+        v->checked_at = 1795000000ULL * USEC_PER_SEC;
+        v->expires_at = v->checked_at + v->ttl;
+        return v;
+}
+
+static void test_round_trip(void **state) {
+        Verdict *in[2], **out = NULL;
+        char *text = NULL, *error = NULL;
+        size_t size, n;
+
+        in[0] = make("192.0.2.10", VERDICT_WARN, "tab\there, newline\nthere, comma, backslash\\ and \x01");
+        in[0]->reasons = REASON_BIT(REASON_MULTIPLE_PTR) | REASON_BIT(REASON_INVALID_NAME);
+        assert_int_equal(strv_extend(&in[0]->ptr, "a,b.example.test"), 0);
+        assert_int_equal(strv_extend(&in[0]->ptr, "mail.example.test"), 0);
+        assert_int_equal(strv_extend(&in[0]->confirmed, "mail.example.test"), 0);
+        in[1] = make("2001:db8::25", VERDICT_FAIL, "IP address 2001:db8::25 does not have a PTR record in DNS");
+        in[1]->reasons = REASON_BIT(REASON_NO_PTR);
+
+        assert_int_equal(state_format(in, 2, &text, &size), 0);
+        assert_int_equal(state_parse(text, size, &out, &n, &error), 0);
+        assert_null(error);
+        assert_int_equal(n, 2);
+        for (size_t i = 0; i < 2; i++) {
+                assert_true(address_equal(&in[i]->address, &out[i]->address));
+                assert_int_equal(in[i]->kind, out[i]->kind);
+                assert_int_equal(in[i]->reasons, out[i]->reasons);
+                assert_string_equal(in[i]->message, out[i]->message);
+                assert_int_equal(in[i]->checked_at, out[i]->checked_at);
+                assert_int_equal(in[i]->expires_at, out[i]->expires_at);
+                assert_int_equal(in[i]->ttl, out[i]->ttl);
+                assert_int_equal(strv_length(in[i]->ptr), strv_length(out[i]->ptr));
+                assert_true(out[i]->watched);
+        }
+        assert_string_equal(out[0]->ptr[0], "a,b.example.test");
+        assert_string_equal(out[0]->confirmed[0], "mail.example.test");
+
+        /* every proper prefix is refused: truncation is always caught */
+        for (size_t cut = 0; cut < size; cut++) {
+                Verdict **v = NULL;
+                char *e = NULL;
+                if (state_parse(text, cut, &v, &n, &e) >= 0)
+                        fail_msg("accepted the first %zu of %zu bytes", cut, size);
+                assert_non_null(e);
+                free(e);
+        }
+        verdicts_free(out, 2);
+        verdicts_free((Verdict **) memcpy(calloc(2, sizeof(Verdict *)), in, sizeof in), 2);
+        free(text);
+}
+
+static void test_malformed(void **state) {
+        static const char * const bad[] = {
+                "",
+                "ptrwatch-state 2\nend 0\n",
+                "ptrwatch-state 1\n",
+                "ptrwatch-state 1\nend 1\n",
+                "ptrwatch-state 1\nend 0\nmore\n",
+                "ptrwatch-state 1\nend 0",
+                "ptrwatch-state 1\n192.0.2.300\tpass\t\t\t\t1\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\ttemperror\ttimeout\t\t\t1\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\tno-such-reason\t\t\t1\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t5\t2\tm\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\tx\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\tm\textra\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\ta,,b\t\t1\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\tbad \\q escape\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\t\\x00\nend 1\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                Verdict **v = NULL;
+                char *error = NULL;
+                size_t n;
+                if (state_parse(bad[i], strlen(bad[i]), &v, &n, &error) >= 0)
+                        fail_msg("accepted malformed state #%zu", i);
+                assert_non_null(error);
+                free(error);
+        }
+        /* a NUL byte inside */
+        Verdict **v = NULL;
+        char *error = NULL;
+        size_t n;
+        assert_true(state_parse("ptrwatch-state 1\n\0end 0\n", 24, &v, &n, &error) < 0);
+        free(error);
+}
+
+static void test_save_load_and_aside(void **state) {
+        char dir[] = "/tmp/ptrwatch-state-XXXXXX", path[256];
+        Verdict *in[1] = { make("192.0.2.10", VERDICT_PASS, "ok") }, **out = NULL;
+        size_t n = 99;
+        glob_t g;
+        FILE *f;
+
+        assert_non_null(mkdtemp(dir));
+        /* nothing there: nothing loaded, no error */
+        assert_int_equal(state_load(dir, &out, &n), 0);
+        assert_int_equal(n, 0);
+
+        assert_int_equal(state_save(dir, in, 1), 0);
+        assert_int_equal(state_load(dir, &out, &n), 0);
+        assert_int_equal(n, 1);
+        verdicts_free(out, n);
+
+        /* a corrupt file is moved aside, and loading gives nothing */
+        snprintf(path, sizeof path, "%s/verdicts", dir);
+        f = fopen(path, "we");
+        fputs("ptrwatch-state 1\n192.0.2.10\tpa", f);
+        fclose(f);
+        assert_int_equal(state_load(dir, &out, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(access(path, F_OK), -1);
+        snprintf(path, sizeof path, "%s/verdicts.corrupt-*", dir);
+        assert_int_equal(glob(path, 0, NULL, &g), 0);
+        assert_int_equal(g.gl_pathc, 1);
+        unlink(g.gl_pathv[0]);
+        globfree(&g);
+
+        rmdir(dir);
+        verdict_free(in[0]);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_malformed),
+                cmocka_unit_test(test_save_load_and_aside),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
