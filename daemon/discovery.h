@@ -19,8 +19,18 @@ void discovery_result_done(DiscoveryResult *r);
  * address, or -ENETUNREACH and the like when there is no route. */
 int discover_route_source(const Address *probe, Address *ret);
 
-/* One synchronous round: Addresses= plus Discover=route. */
-int discovery_run(const Config *c, DiscoveryResult *ret);
+/* One synchronous round: Addresses=, Discover=route, plus what the last
+ * Discover=dns round found (dns, may be NULL). */
+int discovery_run(const Config *c, const DiscoveryResult *dns, DiscoveryResult *ret);
+
+/* Discover=dns: ask each whoami source over IPv4 and IPv6 (where it has a
+ * server) which address it sees. Calls back once, from the event loop (never
+ * from inside a resolver callback), with the addresses found and notes, e.g.
+ * when sources disagree. The result's contents are the callee's to take. */
+typedef struct Whoami Whoami;
+typedef void (*whoami_callback_t)(DiscoveryResult *result, void *userdata);
+int whoami_start(sd_event *e, const Config *c, whoami_callback_t cb, void *userdata, Whoami **ret);
+Whoami *whoami_free(Whoami *w);
 
 /* Watch rtnetlink for address and route changes; calls back (debounced)
  * when the host's addresses may have changed. */

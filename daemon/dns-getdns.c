@@ -55,7 +55,28 @@ static int add_address(DnsReply *r, const getdns_dict *rr, uint16_t qtype) {
 
 /* Follow CNAMEs from qname within the answer; collect the RRset of qtype at
  * the end of the chain. Returns the number of records collected. */
-static int collect_answer(const getdns_list *answer, const char *qname, uint16_t qtype,
+/* The character-strings of a TXT record, each made a C string (NULs dropped). */
+static int add_txt(DnsReply *r, const getdns_dict *rr) {
+        getdns_list *strings = NULL;
+        size_t n = 0;
+
+        if (getdns_dict_get_list(rr, "/rdata/txt_strings", &strings) != GETDNS_RETURN_GOOD ||
+            getdns_list_get_length(strings, &n) != GETDNS_RETURN_GOOD)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                getdns_bindata *b = NULL;
+                char *s;
+
+                if (getdns_list_get_bindata(strings, i, &b) != GETDNS_RETURN_GOOD || !b)
+                        continue;
+                s = strndup((const char *) b->data, b->size);
+                if (!s || strv_push(&r->names, s) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int collect_answer(const getdns_list *answer, const char *qname, uint16_t qtype, uint16_t qclass,
                           DnsReply *r, uint32_t *min_ttl) {
         _cleanup_free_ char *owner = strdup(qname);
         size_t n = 0;
@@ -75,7 +96,7 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
                         _cleanup_free_ char *name = NULL;
 
                         if (getdns_list_get_dict(answer, i, &rr) != GETDNS_RETURN_GOOD ||
-                            !record_get(rr, &type, &klass, &ttl) || klass != GETDNS_RRCLASS_IN)
+                            !record_get(rr, &type, &klass, &ttl) || klass != qclass)
                                 continue;
                         name = record_name(rr, "name");
                         if (!name || !streq(name, owner))
@@ -87,6 +108,9 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
                                         if (!target)
                                                 continue;
                                         if (strv_push(&r->names, target) < 0)
+                                                return -ENOMEM;
+                                } else if (qtype == GETDNS_RRTYPE_TXT) {
+                                        if (add_txt(r, rr) < 0)
                                                 return -ENOMEM;
                                 } else if (add_address(r, rr, qtype) < 0)
                                         return -ENOMEM;
@@ -131,7 +155,7 @@ static bool negative_ttl(const getdns_dict *reply, uint32_t *ret) {
 }
 
 int dns_reply_from_getdns(getdns_callback_type_t type, const getdns_dict *response,
-                          const char *qname, uint16_t qtype, DnsReply *ret) {
+                          const char *qname, uint16_t qtype, uint16_t qclass, DnsReply *ret) {
         DnsReply r = { .status = DNS_UNREACHABLE };
         getdns_dict *reply = NULL;
         getdns_list *answer = NULL;
@@ -168,7 +192,7 @@ int dns_reply_from_getdns(getdns_callback_type_t type, const getdns_dict *respon
         }
 
         if (getdns_dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD) {
-                k = collect_answer(answer, qname, qtype, &r, &chain_ttl);
+                k = collect_answer(answer, qname, qtype, qclass, &r, &chain_ttl);
                 if (k < 0) {
                         dns_reply_done(&r);
                         return k;

@@ -496,15 +496,74 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
         return 0;
 }
 
-static int manager_discover(Manager *m) {
+/* Addresses=, Discover=route and the last Discover=dns answers, applied now. */
+static int manager_discover_now(Manager *m) {
         DiscoveryResult d = {};
         int r;
 
-        r = discovery_run(&m->config, &d);
+        r = discovery_run(&m->config, &m->dns_found, &d);
         if (r < 0)
                 return r;
         r = manager_apply_discovery(m, &d);
         discovery_result_done(&d);
+        return r;
+}
+
+typedef void (*discover_callback_t)(Manager *m, void *userdata);
+
+typedef struct DiscoverWaiter {
+        discover_callback_t callback;
+        void *userdata;
+        struct DiscoverWaiter *next;
+} DiscoverWaiter;
+
+static void on_whoami_done(DiscoveryResult *result, void *userdata) {
+        Manager *m = userdata;
+        DiscoverWaiter *w;
+        int r;
+
+        discovery_result_done(&m->dns_found);
+        m->dns_found = *result;
+        *result = (DiscoveryResult) {};
+        m->whoami = whoami_free(m->whoami);     /* we are in its defer source, not a resolver callback */
+        r = manager_discover_now(m);
+        if (r < 0)
+                log_error("Failed to apply the discovered addresses: %s", strerror(-r));
+
+        w = TAKE_PTR(m->discover_waiters);
+        while (w) {
+                DiscoverWaiter *next = w->next;
+                w->callback(m, w->userdata);
+                free(w);
+                w = next;
+        }
+}
+
+/* Discover now; with Discover=dns, also ask the whoami sources, and call
+ * back (if cb) once their answers are in. Without it, call back at once. */
+static int manager_discover(Manager *m, discover_callback_t cb, void *userdata) {
+        int r;
+
+        r = manager_discover_now(m);
+        if (r < 0)
+                return r;
+        if (!(m->config.discover & DISCOVER_DNS)) {
+                if (cb)
+                        cb(m, userdata);
+                return 0;
+        }
+        if (cb) {
+                DiscoverWaiter *w = malloc(sizeof(DiscoverWaiter));
+                if (!w)
+                        return -ENOMEM;
+                *w = (DiscoverWaiter) { .callback = cb, .userdata = userdata, .next = m->discover_waiters };
+                m->discover_waiters = w;
+        }
+        if (m->whoami)
+                return 0;       /* a round is under way: its answer serves this request too */
+        r = whoami_start(m->event, &m->config, on_whoami_done, m, &m->whoami);
+        if (r < 0)
+                log_error("Failed to ask the whoami sources: %s", strerror(-r));
         return r;
 }
 
@@ -513,7 +572,7 @@ static void on_addresses_changed(void *userdata) {
         int r;
 
         log_debug("Host addresses or routes changed, discovering again");
-        r = manager_discover(m);
+        r = manager_discover(m, NULL, NULL);
         if (r < 0)
                 log_error("Failed to discover outbound addresses: %s", strerror(-r));
 }
@@ -550,20 +609,9 @@ static void on_refresh_entry(Manager *m, const Entry *e, void *userdata) {
         }
 }
 
-int manager_refresh(Manager *m, refresh_callback_t cb, void *userdata) {
-        Refresh *f;
+static void refresh_recheck(Manager *m, void *userdata) {
+        Refresh *f = userdata;
         int r;
-
-        r = manager_discover(m);
-        if (r < 0)
-                return r;
-        f = calloc(1, sizeof(Refresh));
-        if (!f)
-                return -ENOMEM;
-        *f = (Refresh) { .manager = m, .callback = cb, .userdata = userdata, .next = m->refreshes };
-        if (m->refreshes)
-                m->refreshes->prev = f;
-        m->refreshes = f;
 
         for (size_t i = 0; i < m->n_watched; i++) {
                 Entry *e = manager_get_entry(m, &m->watched[i]);
@@ -579,11 +627,32 @@ int manager_refresh(Manager *m, refresh_callback_t cb, void *userdata) {
         if (f->n_pending == 0) {
                 r = sd_event_add_defer(m->event, &f->done, on_refresh_done, f);
                 if (r < 0) {
+                        log_error("Failed to finish a refresh: %s", strerror(-r));
                         refresh_free(f);
-                        return r;
+                        return;
                 }
         }
         manager_arm_timer(m);
+}
+
+int manager_refresh(Manager *m, refresh_callback_t cb, void *userdata) {
+        Refresh *f;
+        int r;
+
+        f = calloc(1, sizeof(Refresh));
+        if (!f)
+                return -ENOMEM;
+        *f = (Refresh) { .manager = m, .callback = cb, .userdata = userdata, .next = m->refreshes };
+        if (m->refreshes)
+                m->refreshes->prev = f;
+        m->refreshes = f;
+
+        /* Re-discover first; re-check once the whoami answers are in. */
+        r = manager_discover(m, refresh_recheck, f);
+        if (r < 0) {
+                refresh_free(f);
+                return r;
+        }
         return 0;
 }
 
@@ -594,7 +663,8 @@ static int engine_new(Manager *m, const Config *c, Resolver **ret_resolver, Chec
         Checker *checker = NULL;
         int r;
 
-        r = resolver_new(m->event, c, m->options.resolv_conf, &resolver);
+        ResolverOptions ro = resolver_options_from_config(c, m->options.resolv_conf);
+        r = resolver_new(m->event, &ro, &resolver);
         if (r < 0)
                 return r;
         r = checker_new(resolver, &m->policy, &checker);
@@ -698,10 +768,10 @@ int manager_start(Manager *m) {
                         log_warning("Failed to watch for address changes: %s; discovering only at refresh",
                                     strerror(-r));
         }
-        r = manager_discover(m);
+        r = manager_discover(m, NULL, NULL);
         if (r < 0)
                 return r;
-        if (m->n_watched == 0)
+        if (m->n_watched == 0 && !m->whoami)
                 log_notice("No outbound address to watch: set [Watch] Addresses= or check Discover=");
         return 0;
 }
@@ -760,6 +830,13 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         address_monitor_free(m->monitor);
+        whoami_free(m->whoami);
+        while (m->discover_waiters) {
+                DiscoverWaiter *w = m->discover_waiters;
+                m->discover_waiters = w->next;
+                free(w);
+        }
+        discovery_result_done(&m->dns_found);
         /* The resolver first: its queries die without calling back into checks. */
         m->resolver = resolver_free(m->resolver);
         m->checker = checker_free(m->checker);

@@ -72,6 +72,9 @@ struct Manager {
         size_t n_watched;
         char **notes;                   /* from discovery */
         AddressMonitor *monitor;
+        DiscoveryResult dns_found;      /* the last Discover=dns round */
+        Whoami *whoami;                 /* a Discover=dns round under way */
+        struct DiscoverWaiter *discover_waiters;
 
         usec_t last_refresh;            /* CLOCK_REALTIME, 0 = never */
         usec_t next_refresh;

@@ -53,7 +53,8 @@ int oneshot_check(const Config *c, const Address *addresses, size_t n, bool json
         r = sd_event_new(&event);
         if (r < 0)
                 return log_error("Failed to create the event loop: %s", strerror(-r)), EXIT_UNKNOWN;
-        r = resolver_new(event, c, NULL, &resolver);
+        ResolverOptions ro = resolver_options_from_config(c, NULL);
+        r = resolver_new(event, &ro, &resolver);
         if (r < 0)
                 return log_error("Failed to set up the resolver: %s", strerror(-r)), EXIT_UNKNOWN;
         r = checker_new(resolver, &policy, &checker);

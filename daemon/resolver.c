@@ -15,6 +15,7 @@ struct Query {
         Resolver *resolver;
         char *name;
         uint16_t type;
+        uint16_t klass;
         resolver_callback_t callback;
         void *userdata;
         Query *next;            /* in the wait queue, or the list of finished ones */
@@ -70,7 +71,7 @@ static void on_getdns_reply(getdns_context *context, getdns_callback_type_t type
                 return;
         }
         r->n_in_flight--;
-        if (dns_reply_from_getdns(type, response, q->name, q->type, &reply) < 0) {
+        if (dns_reply_from_getdns(type, response, q->name, q->type, q->klass, &reply) < 0) {
                 log_error("Out of memory reading the reply for %s", q->name);
                 reply = (DnsReply) { .status = DNS_UNREACHABLE };
         }
@@ -95,9 +96,16 @@ static void submit(Resolver *r, Query *q) {
         r->n_in_flight++;
         r->stats.n_sent++;
         r->stats.max_in_flight_seen = MAX(r->stats.max_in_flight_seen, r->n_in_flight);
+        getdns_dict *extensions = NULL;
+        if (q->klass != GETDNS_RRCLASS_IN) {
+                extensions = getdns_dict_create();
+                if (extensions)
+                        (void) getdns_dict_set_int(extensions, "specify_class", q->klass);
+        }
         q->submitting = true;
-        ret = getdns_general(r->context, q->name, q->type, NULL, q, &transaction, on_getdns_reply);
+        ret = getdns_general(r->context, q->name, q->type, extensions, q, &transaction, on_getdns_reply);
         q->submitting = false;
+        getdns_dict_destroy(extensions);
         if (ret != GETDNS_RETURN_GOOD) {
                 log_warning("Failed to send the query for %s: %s", q->name,
                             getdns_get_errorstr_by_id(ret) ?: "unknown error");
@@ -132,13 +140,14 @@ static int on_deliver(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-int resolver_query(Resolver *r, const char *name, uint16_t type, resolver_callback_t callback, void *userdata) {
+int resolver_query_class(Resolver *r, const char *name, uint16_t type, uint16_t klass,
+                         resolver_callback_t callback, void *userdata) {
         Query *q;
 
         q = calloc(1, sizeof(Query));
         if (!q)
                 return -ENOMEM;
-        *q = (Query) { .resolver = r, .type = type, .callback = callback, .userdata = userdata };
+        *q = (Query) { .resolver = r, .type = type, .klass = klass, .callback = callback, .userdata = userdata };
         q->name = strdup(name);
         if (!q->name) {
                 free(q);
@@ -155,6 +164,10 @@ int resolver_query(Resolver *r, const char *name, uint16_t type, resolver_callba
         if (sd_event_source_set_enabled(r->deliver, SD_EVENT_ONESHOT) < 0)
                 start_queued(r);
         return 0;
+}
+
+int resolver_query(Resolver *r, const char *name, uint16_t type, resolver_callback_t callback, void *userdata) {
+        return resolver_query_class(r, name, type, GETDNS_RRCLASS_IN, callback, userdata);
 }
 
 static int set_upstreams(getdns_context *ctx, const Upstream *servers, size_t n) {
@@ -188,10 +201,11 @@ static int set_upstreams(getdns_context *ctx, const Upstream *servers, size_t n)
         return r;
 }
 
-static int configure(Resolver *r, const Config *c, const char *resolv_conf) {
+static int configure(Resolver *r, const ResolverOptions *o) {
         _cleanup_free_ Upstream *from_os = NULL;
-        const Upstream *servers = c->servers;
-        size_t n = c->n_servers;
+        const Upstream *servers = o->servers;
+        const char *resolv_conf = o->resolv_conf ? o->resolv_conf : RESOLV_CONF;
+        size_t n = o->n_servers;
         getdns_context *ctx = r->context;
         int k;
 
@@ -212,13 +226,23 @@ static int configure(Resolver *r, const Config *c, const char *resolv_conf) {
 
         if (getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB) ||
             getdns_context_set_append_name(ctx, GETDNS_APPEND_NAME_NEVER) ||
-            getdns_context_set_timeout(ctx, c->timeout / USEC_PER_MSEC) ||
-            getdns_context_set_limit_outstanding_queries(ctx, (uint16_t) MIN(c->max_in_flight, UINT16_MAX)))
+            getdns_context_set_timeout(ctx, o->timeout / USEC_PER_MSEC) ||
+            getdns_context_set_limit_outstanding_queries(ctx, (uint16_t) MIN(o->max_in_flight, UINT16_MAX)))
                 return -EINVAL;
         return set_upstreams(ctx, servers, n);
 }
 
-int resolver_new(sd_event *event, const Config *c, const char *resolv_conf, Resolver **ret) {
+ResolverOptions resolver_options_from_config(const Config *c, const char *resolv_conf) {
+        return (ResolverOptions) {
+                .servers = c->servers,
+                .n_servers = c->n_servers,
+                .resolv_conf = resolv_conf,
+                .timeout = c->timeout,
+                .max_in_flight = c->max_in_flight,
+        };
+}
+
+int resolver_new(sd_event *event, const ResolverOptions *o, Resolver **ret) {
         Resolver *r;
         int k;
 
@@ -226,7 +250,7 @@ int resolver_new(sd_event *event, const Config *c, const char *resolv_conf, Reso
         if (!r)
                 return -ENOMEM;
         r->event = sd_event_ref(event);
-        r->max_in_flight = c->max_in_flight;
+        r->max_in_flight = MAX(o->max_in_flight, 1u);
 
         k = sd_event_add_defer(event, &r->deliver, on_deliver, r);
         if (k < 0)
@@ -243,7 +267,7 @@ int resolver_new(sd_event *event, const Config *c, const char *resolv_conf, Reso
         k = sd_getdns_attach(r->context, event);
         if (k < 0)
                 goto fail;
-        k = configure(r, c, resolv_conf ? resolv_conf : RESOLV_CONF);
+        k = configure(r, o);
         if (k < 0)
                 goto fail;
         *ret = r;

@@ -14,15 +14,27 @@ typedef struct Resolver Resolver;
  * after the call. */
 typedef void (*resolver_callback_t)(Resolver *r, DnsReply *reply, void *userdata);
 
-/* A getdns stub resolver on the event loop. Upstreams from c->servers, else
- * from resolv_conf (normally /etc/resolv.conf); at most c->max_in_flight
- * queries are out at once, the rest wait in order. */
-int resolver_new(sd_event *event, const Config *c, const char *resolv_conf, Resolver **ret);
+typedef struct ResolverOptions {
+        const Upstream *servers;        /* none: from resolv_conf */
+        size_t n_servers;
+        const char *resolv_conf;        /* NULL: /etc/resolv.conf */
+        usec_t timeout;
+        unsigned max_in_flight;
+} ResolverOptions;
+
+/* A getdns stub resolver on the event loop: at most max_in_flight queries
+ * are out at once, the rest wait in order. */
+int resolver_new(sd_event *event, const ResolverOptions *o, Resolver **ret);
+/* The [Resolver] settings of c. */
+ResolverOptions resolver_options_from_config(const Config *c, const char *resolv_conf);
 /* Drops every query in flight or queued without calling its callback. Must
  * not be called from inside a resolver callback. */
 Resolver *resolver_free(Resolver *r);
 
 int resolver_query(Resolver *r, const char *name, uint16_t type, resolver_callback_t callback, void *userdata);
+/* The same in another class than IN (CH for Cloudflare's whoami). */
+int resolver_query_class(Resolver *r, const char *name, uint16_t type, uint16_t klass,
+                         resolver_callback_t callback, void *userdata);
 
 typedef struct ResolverStats {
         uint64_t n_sent;

@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -318,3 +319,49 @@ class DnsWorld:
         with open(path, "w") as f:
             f.write(text)
         return path
+
+
+class WhoamiServer(threading.Thread):
+    """A whoami service on 127.0.0.1: answers A/AAAA with a fixed address,
+    TXT (class IN or CH) with it as a string, as OpenDNS, Google and
+    Cloudflare do with the address they see. Records every question."""
+
+    def __init__(self, answer):
+        super().__init__(daemon=True)
+        self.answer = answer
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.questions = []     # (name, qtype, qclass)
+        self.start()
+
+    def run(self):
+        import ipaddress
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            i, labels = 12, []
+            while data[i]:
+                labels.append(data[i + 1:i + 1 + data[i]].decode())
+                i += 1 + data[i]
+            qtype, qclass = struct.unpack(">HH", data[i + 1:i + 5])
+            question = data[12:i + 5]
+            self.questions.append((".".join(labels).lower(), qtype, qclass))
+            addr = ipaddress.ip_address(self.answer)
+            if qtype == 1 and addr.version == 4 or qtype == 28 and addr.version == 6:
+                rdata = addr.packed
+            elif qtype == 16:
+                rdata = bytes([len(self.answer)]) + self.answer.encode()
+            else:
+                rdata = None
+            flags = 0x8400 | (data[2] & 0x01) << 8      # QR, AA, RD copied
+            header = data[:2] + struct.pack(">HHHHH", flags, 1, 1 if rdata else 0, 0, 0)
+            answer = b""
+            if rdata:
+                answer = struct.pack(">HHHIH", 0xc00c, qtype, qclass, 0, len(rdata)) + rdata
+            self.sock.sendto(header + question + answer, peer)
+
+    def stop(self):
+        self.sock.close()

@@ -405,6 +405,48 @@ class Discovery(DaemonTest):
         dw.wait_for(lambda: "behind NAT" in d.stderr(), "the behind-NAT note")
 
 
+class DnsDiscovery(DaemonTest):
+    def whoami(self, answer):
+        w = dnsworld.WhoamiServer(answer)
+        self.addCleanup(w.stop)
+        return w
+
+    def test_three_styles_agree(self):
+        opendns, google, cloudflare = self.whoami("192.0.2.10"), self.whoami("192.0.2.10"), self.whoami("192.0.2.10")
+        sources = (f"myip.opendns.test/A@127.0.0.1:{opendns.port} o-o.myaddr.test/TXT@127.0.0.1:{google.port} "
+                   f"whoami.cloudflare.test/TXT/CH@127.0.0.1:{cloudflare.port}")
+        d = self.start(config("whoami.conf", watch={"Addresses": "", "Discover": "dns", "Whoami": sources}))
+        client = dw.Client(bus)
+        dw.wait_for(lambda: client.get("Addresses") == ["192.0.2.10"], "the address the whoami sources see")
+        self.assertEqual(self.settle(client)[0]["verdict"], "pass")
+        self.assertEqual(opendns.questions[0], ("myip.opendns.test", 1, 1))             # A, IN
+        self.assertEqual(google.questions[0], ("o-o.myaddr.test", 16, 1))               # TXT, IN
+        self.assertEqual(cloudflare.questions[0], ("whoami.cloudflare.test", 16, 3))    # TXT, CH
+        self.assertNotIn("disagree", d.stderr())
+        # Refresh asks them again and waits for the answers
+        asked = len(opendns.questions)
+        client.refresh()
+        self.assertEqual(len(opendns.questions), asked + 1)
+
+    def test_disagreement_is_reported(self):
+        a, b = self.whoami("192.0.2.10"), self.whoami("192.0.2.30")
+        sources = f"one.test/A@127.0.0.1:{a.port} two.test/TXT@127.0.0.1:{b.port}"
+        d = self.start(config("disagree.conf", watch={"Addresses": "", "Discover": "dns", "Whoami": sources}))
+        client = dw.Client(bus)
+        dw.wait_for(lambda: client.get("Addresses") == ["192.0.2.10", "192.0.2.30"], "both addresses watched")
+        dw.wait_for(lambda: "whoami sources disagree" in d.stderr(), "the disagreement said")
+
+    def test_unanswered_or_private_answers_are_not_watched(self):
+        private = self.whoami("10.1.2.3")
+        sources = f"one.test/A@127.0.0.1:{private.port} two.test/A@127.0.0.1:{world.silent.port}"
+        d = self.start(config("whoami-bad.conf", watch={"Addresses": "192.0.2.10", "Discover": "dns",
+                                                         "Whoami": sources}))
+        client = dw.Client(bus)
+        dw.wait_for(lambda: "not a public address" in d.stderr(), "the private answer refused")
+        client.refresh()
+        self.assertEqual(client.get("Addresses"), ["192.0.2.10"])
+
+
 class Service(DaemonTest):
     def test_notify_watchdog_and_clean_stop(self):
         state = tempfile.mkdtemp(dir=world.root)
