@@ -69,8 +69,14 @@ static int add_txt(DnsReply *r, const getdns_dict *rr) {
 
                 if (getdns_list_get_bindata(strings, i, &b) != GETDNS_RETURN_GOOD || !b)
                         continue;
-                s = strndup((const char *) b->data, b->size);
-                if (!s || strv_push(&r->names, s) < 0)
+                s = strdup_bytes(b->data, b->size);
+                if (!s)
+                        return -ENOMEM;
+                if (strlen(s) != b->size) {     /* an embedded NUL: not an address, whatever it is */
+                        free(s);
+                        continue;
+                }
+                if (strv_push(&r->names, s) < 0)
                         return -ENOMEM;
         }
         return 0;

@@ -220,12 +220,9 @@ int state_parse(const char *text, size_t size, Verdict ***ret, size_t *ret_n, ch
                 why = "contains a NUL byte";
         if (why)
                 goto fail;
-        /* text need not be NUL-terminated: copy exactly size bytes */
-        copy = malloc(size + 1);
+        copy = strdup_bytes(text, size);        /* text need not be NUL-terminated */
         if (!copy)
                 return -ENOMEM;
-        memcpy(copy, text, size);
-        copy[size] = 0;
 
         for (p = copy; p && *p; p = nl) {
                 nl = strchr(p, '\n');

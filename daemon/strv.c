@@ -116,3 +116,13 @@ int strextendf(char **s, const char *fmt, ...) {
         *s = c;
         return 0;
 }
+
+char *strdup_bytes(const void *p, size_t n) {
+        char *s = malloc(n + 1);
+
+        if (!s)
+                return NULL;
+        memcpy(s, p, n);
+        s[n] = 0;
+        return s;
+}

@@ -20,3 +20,6 @@ static inline void strv_freep(char ***l) {
 
 /* Append printf-formatted text to *s (which may be NULL). */
 int strextendf(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A C string from n bytes that need not be NUL-terminated (DNS data). */
+char *strdup_bytes(const void *p, size_t n);
