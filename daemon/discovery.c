@@ -112,7 +112,7 @@ int discovery_run(const Config *c, const DiscoveryResult *dns, DiscoveryResult *
                 if (address_scope_is_behind_nat(scope)) {
                         /* A receiver sees the NAT's public address, not this one. */
                         char *note = NULL;
-                        if (strextendf(&note, "outbound %s is a %s address: this host is behind NAT and "
+                        if (strextendf(&note, "outbound %s is in a private range (%s): this host is behind NAT and "
                                        "receivers see another address; set [Watch] Addresses= to the public "
                                        "one or use Discover=dns", s, address_scope_to_string(scope)) < 0 ||
                             strv_push(&r.notes, note) < 0) {

@@ -1,6 +1,7 @@
-#!/usr/bin/env python3
-"""scripts/run --demo: the test zones served by nsd behind unbound on
-loopback, inside a private network namespace, checked by ptrwatchd."""
+#!/usr/bin/python3
+"""scripts/run --demo: the example zones of tests/zones served by nsd behind
+unbound on loopback, inside private network and mount namespaces; ptrwatchd
+watching addresses there on a private bus; ptrwatch showing the verdicts."""
 
 import os
 import subprocess
@@ -22,22 +23,40 @@ DEMO = [
 ]
 
 
+def show(ptrwatch, env, *args):
+    print(f"\n$ ptrwatch {' '.join(args)}")
+    sys.stdout.flush()
+    rc = subprocess.run([ptrwatch] + list(args), env=env).returncode
+    print(f"(exit status {rc})")
+
+
 def main():
-    ptrwatchd = sys.argv[1]
-    dnsworld.isolate()
+    build = sys.argv[1]
+    dnsworld.isolate(mount=True)
+    import daemonworld as dw
+    dw.PTRWATCHD = os.path.join(build, "daemon", "ptrwatchd")
+    ptrwatch = os.path.join(build, "client", "ptrwatch")
+
     with dnsworld.DnsWorld() as world:
-        conf = world.config("demo.conf")
-        print(f"Example zones served by nsd behind unbound on 127.0.0.1:{world.unbound.port}, "
-              "in a private network namespace.\n")
-        for address, what in DEMO:
-            print(f"  {address:<14} {what}")
-        print(f"\n$ ptrwatchd --check {' '.join(a for a, _ in DEMO)}\n")
-        sys.stdout.flush()
-        rc = subprocess.run([ptrwatchd, "--config", conf, "--check"] + [a for a, _ in DEMO]).returncode
-        print(f"\n(exit status {rc}: the worst verdict decides, as monitoring plugins expect)")
-        print("\n$ ptrwatchd --check --json 192.0.2.11\n")
-        sys.stdout.flush()
-        subprocess.run([ptrwatchd, "--config", conf, "--check", "--json", "192.0.2.11"])
+        bus = dw.Bus(world.root).start()
+        conf = world.config("demo.conf", Watch={"Addresses": " ".join(a for a, _ in DEMO), "Discover": "none"},
+                            Resolver={"Timeout": "2s"}, Cache={"MinTTL": "30s"})
+        daemon = dw.Daemon(world.root, bus, conf).start()
+        try:
+            client = dw.Client(bus)
+            dw.wait_for(lambda: all(v["verdict"] != "unknown" for v in client.verdicts()), "verdicts")
+            print(f"Example zones: nsd behind unbound on 127.0.0.1:{world.unbound.port}, in a private network "
+                  "namespace.\nptrwatchd watches these addresses, on a private D-Bus:\n")
+            for address, what in DEMO:
+                print(f"  {address:<14} {what}")
+            env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus.address)
+            show(ptrwatch, env, "status")
+            show(ptrwatch, env, "check", "192.0.2.19", "203.0.113.50")
+            show(ptrwatch, env, "--json", "check", "192.0.2.11")
+            show(ptrwatch, env, "--nagios")
+        finally:
+            daemon.stop()
+            bus.stop()
 
 
 if __name__ == "__main__":
