@@ -334,8 +334,6 @@ static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error
         PendingCall *p;
         int r;
 
-        /* Privileged: the vtable entry lacks SD_BUS_VTABLE_UNPRIVILEGED, so
-         * sd-bus has refused everyone but root and our own user already. */
         if (b->manager->n_pending_replies >= PENDING_REPLIES_MAX)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED, "Too many calls waiting");
         p = pending_new(b, m);
@@ -396,10 +394,12 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("aa{sv}", verdicts),
                                 method_get_verdicts, SD_BUS_VTABLE_UNPRIVILEGED),
+        /* Who may Refresh is the bus policy's call: root and ptrwatchd by
+         * default, others through a drop-in (README). */
         SD_BUS_METHOD_WITH_ARGS("Refresh",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
-                                method_refresh, 0),
+                                method_refresh, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("VerdictChanged",
                                 SD_BUS_ARGS("s", address, "s", old, "s", new, "as", reasons),
                                 0),

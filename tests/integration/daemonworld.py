@@ -295,10 +295,12 @@ def error_name(e):
 
 
 def as_nobody(bus, script):
-    """Run a small GDBus script as nobody (setpriv); it prints JSON."""
+    """Run a small GDBus script as nobody (setpriv) on bus (a Bus or an
+    address); it prints JSON."""
+    address = getattr(bus, "address", bus)
     code = ("import json, sys\n"
             "from gi.repository import Gio, GLib\n"
-            f"conn = Gio.DBusConnection.new_for_address_sync({bus.address!r}, "
+            f"conn = Gio.DBusConnection.new_for_address_sync({address!r}, "
             "Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)\n"
             "def call(method, params=None, iface=" + repr(IFACE) + "):\n"
             "    try:\n"
