@@ -238,10 +238,29 @@ static void on_check_done(Manager *manager, const Entry *e, void *userdata) {
         pending_free(p);
 }
 
+int bus_check_args(const char *text, uint64_t flags, Address *ret, bool *ret_force, char **ret_error) {
+        const char *why;
+        int k;
+
+        if (address_parse(text, ret, &why) < 0)
+                k = asprintf(ret_error, "Invalid address '%s': %s", text, why);
+        else if (flags & ~(uint64_t) BUS_CHECK_FORCE)
+                k = asprintf(ret_error, "Unknown flags 0x%" PRIx64 " (only 0x1, bypass the cache, is defined)",
+                             flags & ~(uint64_t) BUS_CHECK_FORCE);
+        else {
+                *ret_force = flags & BUS_CHECK_FORCE;
+                return 0;
+        }
+        if (k < 0)
+                *ret_error = NULL;
+        return -EINVAL;
+}
+
 static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *invalid = NULL;
         Bus *b = userdata;
         Manager *manager = b->manager;
-        const char *text, *why;
+        const char *text;
         uint64_t flags;
         Address a;
         Entry *e;
@@ -252,13 +271,8 @@ static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         r = sd_bus_message_read(m, "st", &text, &flags);
         if (r < 0)
                 return r;
-        if (address_parse(text, &a, &why) < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid address '%s': %s", text, why);
-        if (flags & ~(uint64_t) BUS_CHECK_FORCE)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Unknown flags 0x%" PRIx64 " (only 0x1, bypass the cache, is defined)",
-                                         flags & ~(uint64_t) BUS_CHECK_FORCE);
-        force = flags & BUS_CHECK_FORCE;
+        if (bus_check_args(text, flags, &a, &force, &invalid) < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, invalid ? invalid : "Invalid arguments");
 
         if (force && !caller_is_privileged(b, m))
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,

@@ -27,3 +27,6 @@ static inline void bus_freep(Bus **b) {
 }
 
 int bus_append_verdict(sd_bus_message *reply, const Entry *e);
+
+/* Validate Check()'s arguments; on error, *ret_error names what is wrong. */
+int bus_check_args(const char *address, uint64_t flags, Address *ret, bool *ret_force, char **ret_error);

@@ -308,6 +308,15 @@ int verdict_evaluate(const Address *a,
                 }
                 break;
 
+        case DNS_ANSWER:
+                if (strv_length(ptr->names) > 0) {
+                        v->ptr = strv_copy(ptr->names);
+                        if (!v->ptr)
+                                return -ENOMEM;
+                        r = evaluate_names(v, ptr, forward, p, addr);
+                        break;
+                }
+                _fallthrough_;  /* an answer without PTR names is none */
         case DNS_NXDOMAIN:
         case DNS_NODATA:
                 /* RFC 2308 §5: a negative answer lives for the SOA's negative TTL. */
@@ -315,13 +324,6 @@ int verdict_evaluate(const Address *a,
                 v->reasons = REASON_BIT(REASON_NO_PTR);
                 v->ttl = ptr->has_ttl ? clamp_ttl((uint64_t) ptr->ttl * USEC_PER_SEC, p) : p->min_ttl;
                 r = strextendf(&v->message, "IP address %s does not have a PTR record in DNS", addr);
-                break;
-
-        case DNS_ANSWER:
-                v->ptr = strv_copy(ptr->names);
-                if (!v->ptr)
-                        return -ENOMEM;
-                r = evaluate_names(v, ptr, forward, p, addr);
                 break;
 
         default:

@@ -6,7 +6,7 @@ PACKAGES=(
         libsystemd-dev libgetdns-dev libcmocka-dev
         unbound nsd iproute2 util-linux
         dbus python3-gi gir1.2-glib-2.0 systemd
-        scdoc libdbus-1-dev bash-completion strace man-db
+        scdoc libdbus-1-dev bash-completion strace man-db valgrind
 )
 
 die() {

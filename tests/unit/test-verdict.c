@@ -110,6 +110,14 @@ static void test_no_ptr(void **state) {
         assert_string_equal(v->message, "IP address 2001:db8::26 does not have a PTR record in DNS");
         verdict_free(v);
 
+        /* an answer without PTR names (never from the resolver, but the
+         * evaluator must not trust that) is no PTR, not a crash */
+        ptr = reply(DNS_ANSWER, 600, true);
+        v = evaluate("192.0.2.11", NULL, &ptr, NULL);
+        assert_int_equal(v->kind, VERDICT_FAIL);
+        assert_reasons(v, BIT(NO_PTR));
+        verdict_free(v);
+
         /* a negative TTL below MinTTL is clamped up */
         ptr = reply(DNS_NXDOMAIN, 5, true);
         v = evaluate("192.0.2.11", NULL, &ptr, NULL);
