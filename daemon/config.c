@@ -7,13 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "hostname.h"
 #include "log.h"
 #include "macro.h"
 #include "strv.h"
 
-#define LINE_MAX_LENGTH 4096
+#define LINE_MAX_LENGTH 65536      /* a few thousand addresses; list keys may also repeat */
 #define CONFIG_FILE_SIZE_MAX (1024 * 1024)
 
 /* Where MinTTL= and MaxTTL= were last set, to name the line when they clash. */

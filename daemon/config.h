@@ -62,7 +62,6 @@ typedef struct Config {
 } Config;
 
 #define MAX_IN_FLIGHT_LIMIT 4096
-#define CONFIG_LIST_MAX 1024            /* entries in one list-valued key */
 
 /* Built-in defaults. */
 int config_init(Config *c);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
 
@@ -11,6 +12,19 @@ static const char *program = "ptrwatchd";
 
 void log_set_max_level(int level) {
         max_level = level;
+}
+
+void log_parse_environment(void) {
+        static const char * const names[] = {
+                "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+        };
+        const char *e = getenv("PTRWATCH_LOG_LEVEL");
+
+        if (!e)
+                return;
+        for (int i = 0; i < 8; i++)
+                if (streq(e, names[i]) || (e[0] == '0' + i && e[1] == 0))
+                        max_level = i;
 }
 
 void log_set_prefix(bool on) {

@@ -9,6 +9,8 @@
 /* Lines go to stderr; with prefixes on, each starts with "<N>" (sd-daemon(3))
  * so that systemd or a log collector keeps the priority. */
 void log_set_max_level(int level);
+/* PTRWATCH_LOG_LEVEL=debug|info|notice|warning|err (or 0-7), as SYSTEMD_LOG_LEVEL. */
+void log_parse_environment(void);
 void log_set_prefix(bool on);
 void log_set_program(const char *name);
 

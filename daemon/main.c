@@ -238,6 +238,7 @@ int main(int argc, char *argv[]) {
         int r, status;
 
         log_set_program("ptrwatchd");
+        log_parse_environment();
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EX_USAGE : EXIT_SUCCESS;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <systemd/sd-event.h>
 
@@ -86,7 +87,11 @@ int oneshot_check(const Config *c, const Address *addresses, size_t n, bool json
                 });
         status = verdict_kind_exit_status(verdicts_worst(verdicts, n));
 
-finish:
+finish: {
+                ResolverStats st = resolver_stats(resolver);
+                log_debug("%" PRIu64 " queries sent, at most %u in flight (MaxInFlight=%u)",
+                          st.n_sent, st.max_in_flight_seen, c->max_in_flight);
+        }
         /* The resolver first: in-flight queries are cancelled without
          * calling back into checks that are about to go. */
         resolver = resolver_free(resolver);

@@ -35,7 +35,7 @@ LAME_ZONES = ["100.51.198.in-addr.arpa", "broken.test"]
 # Default local zones of unbound (RFC 6303, RFC 6761) that we serve for real.
 UNBOUND_NODEFAULT = ["test.", "2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",
                      "113.0.203.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
-                     "18.198.in-addr.arpa."]
+                     "18.198.in-addr.arpa.", "19.198.in-addr.arpa."]
 
 
 def in_private_netns():
@@ -314,7 +314,12 @@ class DnsWorld:
         cache.setdefault("MaxTTL", "1d")
         text = ""
         for section, keys in [("Resolver", resolver), ("Cache", cache)] + list(sections.items()):
-            text += f"[{section}]\n" + "".join(f"{k}={v}\n" for k, v in keys.items())
+            text += f"[{section}]\n"
+            for k, v in keys.items():
+                words = v.split(" ")
+                # long lists over several lines: list keys accumulate
+                for i in range(0, max(len(words), 1), 1000):
+                    text += f"{k}={' '.join(words[i:i + 1000])}\n"
         path = os.path.join(self.root, name)
         with open(path, "w") as f:
             f.write(text)
@@ -365,3 +370,43 @@ class WhoamiServer(threading.Thread):
 
     def stop(self):
         self.sock.close()
+
+
+def bench_addresses(n4, n6=0):
+    """n4 (at most 65,000) addresses in 198.18.0.0/16, of the benchmarking
+    range; n6 under 2001:db8:be::/64."""
+    assert n4 <= 65000
+    v4 = [f"198.18.{i // 250}.{i % 250 + 1}" for i in range(n4)]
+    v6 = [f"2001:db8:be::{i + 1:x}" for i in range(n6)]
+    return v4, v6
+
+
+def bench_zones(root, n4, n6=0):
+    """Reverse and forward zones for bench_addresses(): one PTR and one A or
+    AAAA each. Returns the extra_primary_zones and extra_zone_files for DnsWorld."""
+    import ipaddress
+    v4, v6 = bench_addresses(n4, n6)
+    soa = ["$TTL 3600", "@ IN SOA ns.example.test. hostmaster.example.test. 1 3600 900 604800 300",
+           "@ IN NS ns.example.test."]
+    # 18.198.in-addr.arpa, not 198.in-addr.arpa: the primary must not answer
+    # for 100.51.198.in-addr.arpa, the lame delegation of the tests
+    rev4 = ["$ORIGIN 18.198.in-addr.arpa."] + soa
+    rev6 = ["$ORIGIN 0.0.0.0.0.0.0.0.e.b.0.0.8.b.d.0.1.0.0.2.ip6.arpa."] + soa
+    fwd = ["$ORIGIN bench.test."] + soa
+    for i, a in enumerate(v4):
+        o = a.split(".")
+        rev4.append(f"{o[3]}.{o[2]} IN PTR h{i}.bench.test.")
+        fwd.append(f"h{i} IN A {a}")
+    for i, a in enumerate(v6):
+        nibbles = ipaddress.ip_address(a).exploded.replace(":", "")[16:]
+        rev6.append(".".join(reversed(nibbles)) + f" IN PTR g{i}.bench.test.")
+        fwd.append(f"g{i} IN AAAA {a}")
+    zones, files = {}, {}
+    for zone, fname, lines in (("18.198.in-addr.arpa", "bench-198.zone", rev4),
+                               ("0.0.0.0.0.0.0.0.e.b.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "bench-6.zone", rev6),
+                               ("bench.test", "bench.test.zone", fwd)):
+        zones[zone] = fname
+        files[fname] = os.path.join(root, fname)
+        with open(files[fname], "w") as f:
+            f.write("\n".join(lines) + "\n")
+    return zones, files

@@ -213,7 +213,7 @@ class Bulk(unittest.TestCase):
     N = 2000
 
     def test_bulk(self):
-        addrs = [f"198.18.{i // 250}.{i % 250 + 1}" for i in range(self.N)]
+        addrs, _ = dnsworld.bench_addresses(self.N)
         conf = world.config("bulk.conf", Resolver={"MaxInFlight": "64", "Timeout": "5s"})
         before = world.unbound.queries()
         with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
@@ -241,32 +241,11 @@ class Bulk(unittest.TestCase):
               f"{ptr + a} queries", file=sys.stderr)
 
 
-def bulk_zones(root):
-    """A reverse and a forward zone for the Bulk addresses (benchmark range)."""
-    rev = ["$ORIGIN 18.198.in-addr.arpa.", "$TTL 3600",
-           "@ IN SOA ns.example.test. hostmaster.example.test. 1 3600 900 604800 300",
-           "@ IN NS ns.example.test."]
-    fwd = ["$ORIGIN bench.test.", "$TTL 3600",
-           "@ IN SOA ns.example.test. hostmaster.example.test. 1 3600 900 604800 300",
-           "@ IN NS ns.example.test."]
-    for i in range(Bulk.N):
-        c, d = i // 250, i % 250 + 1
-        rev.append(f"{d}.{c} IN PTR h{i}.bench.test.")
-        fwd.append(f"h{i} IN A 198.18.{c}.{d}")
-    paths = {}
-    for name, lines in (("18.198.in-addr.arpa.zone", rev), ("bench.test.zone", fwd)):
-        paths[name] = os.path.join(root, name)
-        with open(paths[name], "w") as f:
-            f.write("\n".join(lines) + "\n")
-    return paths
-
-
 def setUpModule():
     global world
     gen = tempfile.mkdtemp(prefix="ptrwatch-zones-")
-    world = dnsworld.DnsWorld(
-        extra_primary_zones={"18.198.in-addr.arpa": "18.198.in-addr.arpa.zone", "bench.test": "bench.test.zone"},
-        extra_zone_files=bulk_zones(gen))
+    zones, files = dnsworld.bench_zones(gen, Bulk.N)
+    world = dnsworld.DnsWorld(extra_primary_zones=zones, extra_zone_files=files)
     world.__enter__()
 
 

@@ -192,6 +192,19 @@ static void test_malformed(void **state) {
                 config_done(&c);
         }
         assert_true(ELEMENTSOF(cases) >= 15);
+
+        /* a line past the limit is refused with its number */
+        char *huge = malloc(70000), *error = NULL;
+        Config c;
+        strcpy(huge, "[Watch]\nAddresses=");
+        memset(huge + strlen(huge), 'x', 69000);
+        huge[69000] = 0;
+        assert_int_equal(config_init(&c), 0);
+        assert_true(config_parse_string(&c, "long.conf", huge, &error) < 0);
+        assert_string_equal(error, "long.conf:2: line longer than 65536 characters");
+        free(error);
+        free(huge);
+        config_done(&c);
 }
 
 static char *write_file(const char *dir, const char *name, const char *text) {
