@@ -3,66 +3,109 @@
 #include <getdns/getdns_extra.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "macro.h"
+#include "prioq.h"
 #include "sd-getdns.h"
 #include "timeutil.h"
 
+/* getdns opens a socket per query. As sd-event sources, N ready sockets cost
+ * O(N^2): sd-event dispatches one source per iteration, and every iteration's
+ * epoll_wait() reports all the ready ones again. So getdns' sockets live in an
+ * epoll instance of our own, which sd-event watches as one source, and each
+ * wakeup dispatches every ready getdns event; getdns' timeouts sit in our own
+ * priority queue behind one sd-event timer. */
+
+#define EPOLL_BATCH 256
 /* Timer accuracy: sd-event's default of 250 ms would smear every DNS timeout. */
 #define GETDNS_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 
 typedef struct Loop {
         getdns_eventloop base;          /* first: getdns hands &base back to us */
         sd_event *event;
+        int epoll_fd;
+        sd_event_source *io;            /* on epoll_fd */
+        sd_event_source *timer;         /* armed for the earliest deadline */
+        Prioq deadlines;
         unsigned n_scheduled;
 } Loop;
 
 /* Our record behind getdns_eventloop_event.ev. Reference-counted, because
- * getdns clears (and may reschedule) the event from inside its own callback
- * while we are still dispatching it. */
+ * getdns clears (and may reschedule) events from inside callbacks while a
+ * batch that still names them is being dispatched. */
 typedef struct Event {
         Loop *loop;
         getdns_eventloop_event *ev;     /* NULL once cleared */
-        sd_event_source *io;
-        sd_event_source *timer;
+        int fd;                         /* in epoll_fd, or -1 */
+        unsigned deadline_idx;
         unsigned n_ref;
 } Event;
 
 static Event *event_unref(Event *e) {
-        if (e && --e->n_ref == 0) {
-                sd_event_source_disable_unref(e->io);
-                sd_event_source_disable_unref(e->timer);
+        if (e && --e->n_ref == 0)
                 free(e);
-        }
         return NULL;
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Event *e = userdata;
-        getdns_eventloop_event *ev = e->ev;
+static void loop_arm_timer(Loop *loop) {
+        uint64_t when;
 
-        if (!ev)
+        if (prioq_peek(&loop->deadlines, &when)) {
+                (void) sd_event_source_set_time(loop->timer, when);
+                (void) sd_event_source_set_enabled(loop->timer, SD_EVENT_ONESHOT);
+        } else
+                (void) sd_event_source_set_enabled(loop->timer, SD_EVENT_OFF);
+}
+
+static int on_epoll(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Loop *loop = userdata;
+        struct epoll_event events[EPOLL_BATCH];
+        int n;
+
+        n = epoll_wait(loop->epoll_fd, events, EPOLL_BATCH, 0);
+        if (n < 0) {
+                if (errno != EINTR)
+                        log_error("epoll_wait() on getdns' sockets failed: %m");
                 return 0;
-        e->n_ref++;
-        /* Write first, as getdns' own loops do; the write callback may clear
-         * the event, after which ev must not be touched again. */
-        if ((revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && ev->write_cb)
-                ev->write_cb(ev->userarg);
-        if (e->ev && (revents & (EPOLLIN | EPOLLERR | EPOLLHUP)) && e->ev->read_cb)
-                e->ev->read_cb(e->ev->userarg);
-        event_unref(e);
+        }
+        /* Hold every event of the batch before the first callback can clear it. */
+        for (int i = 0; i < n; i++)
+                ((Event *) events[i].data.ptr)->n_ref++;
+        for (int i = 0; i < n; i++) {
+                Event *e = events[i].data.ptr;
+                getdns_eventloop_event *ev = e->ev;
+                uint32_t r = events[i].events;
+
+                if (!ev)
+                        continue;       /* cleared by an earlier callback */
+                /* Write first, as getdns' own loops do; the write callback may
+                 * clear the event, after which ev must not be touched again. */
+                if ((r & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && ev->write_cb)
+                        ev->write_cb(ev->userarg);
+                if (e->ev && (r & (EPOLLIN | EPOLLERR | EPOLLHUP)) && e->ev->read_cb)
+                        e->ev->read_cb(e->ev->userarg);
+        }
+        for (int i = 0; i < n; i++)
+                event_unref(events[i].data.ptr);
+        loop_arm_timer(loop);
         return 0;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Event *e = userdata;
+        Loop *loop = userdata;
+        uint64_t when, t = now(CLOCK_MONOTONIC);
+        Event *e;
 
-        if (!e->ev || !e->ev->timeout_cb)
-                return 0;
-        e->n_ref++;
-        e->ev->timeout_cb(e->ev->userarg);
-        event_unref(e);
+        while ((e = prioq_peek(&loop->deadlines, &when)) && when <= t) {
+                prioq_remove(&loop->deadlines, &e->deadline_idx);
+                e->n_ref++;
+                if (e->ev && e->ev->timeout_cb)
+                        e->ev->timeout_cb(e->ev->userarg);
+                event_unref(e);
+        }
+        loop_arm_timer(loop);
         return 0;
 }
 
@@ -74,8 +117,10 @@ static getdns_return_t loop_clear(getdns_eventloop *base, getdns_eventloop_event
                 return GETDNS_RETURN_GOOD;      /* idempotent */
         ev->ev = NULL;
         e->ev = NULL;
-        e->io = sd_event_source_disable_unref(e->io);
-        e->timer = sd_event_source_disable_unref(e->timer);
+        if (e->fd >= 0 && epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, e->fd, NULL) < 0 && errno != EBADF)
+                log_debug("Failed to stop watching getdns fd %d: %m", e->fd);
+        e->fd = -1;
+        prioq_remove(&loop->deadlines, &e->deadline_idx);
         loop->n_scheduled--;
         event_unref(e);
         return GETDNS_RETURN_GOOD;
@@ -97,24 +142,27 @@ static getdns_return_t loop_schedule(getdns_eventloop *base, int fd, uint64_t ti
                 r = -ENOMEM;
                 goto fail;
         }
-        *e = (Event) { .loop = loop, .ev = ev, .n_ref = 1 };
+        *e = (Event) { .loop = loop, .ev = ev, .fd = -1, .deadline_idx = PRIOQ_IDX_NULL, .n_ref = 1 };
 
         if (fd >= 0 && (ev->read_cb || ev->write_cb)) {
-                uint32_t events = (ev->read_cb ? EPOLLIN : 0) | (ev->write_cb ? EPOLLOUT : 0);
-                r = sd_event_add_io(loop->event, &e->io, fd, events, on_io, e);
-                if (r < 0)
+                struct epoll_event ee = {
+                        .events = (ev->read_cb ? EPOLLIN : 0) | (ev->write_cb ? EPOLLOUT : 0),
+                        .data.ptr = e,
+                };
+                if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, fd, &ee) < 0) {
+                        r = -errno;
                         goto fail;
-                (void) sd_event_source_set_description(e->io, "getdns-io");
+                }
+                e->fd = fd;
         }
         /* UINT64_MAX means "no timer", even when a stale timeout_cb is set. */
         if (ev->timeout_cb && timeout_ms != UINT64_MAX) {
                 uint64_t usec = timeout_ms > UINT64_MAX / USEC_PER_MSEC / 2 ? UINT64_MAX / 2
                                                                              : timeout_ms * USEC_PER_MSEC;
-                r = sd_event_add_time_relative(loop->event, &e->timer, CLOCK_MONOTONIC, usec,
-                                               GETDNS_TIMER_ACCURACY_USEC, on_timer, e);
+                r = prioq_put(&loop->deadlines, e, now(CLOCK_MONOTONIC) + usec, &e->deadline_idx);
                 if (r < 0)
                         goto fail;
-                (void) sd_event_source_set_description(e->timer, "getdns-timer");
+                loop_arm_timer(loop);
         }
         ev->ev = e;
         loop->n_scheduled++;
@@ -124,7 +172,8 @@ fail:
         /* getdns ignores this return value: the query would hang silently. */
         log_error("Failed to schedule a getdns event (fd %d): %s", fd, strerror(-r));
         if (e) {
-                e->ev = NULL;
+                if (e->fd >= 0)
+                        (void) epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, e->fd, NULL);
                 event_unref(e);
         }
         return GETDNS_RETURN_GENERIC_ERROR;
@@ -144,13 +193,22 @@ static void loop_run(getdns_eventloop *base) {
                         break;
 }
 
+static void loop_free(Loop *loop) {
+        sd_event_source_disable_unref(loop->io);
+        sd_event_source_disable_unref(loop->timer);
+        if (loop->epoll_fd >= 0)
+                close(loop->epoll_fd);
+        prioq_done(&loop->deadlines);
+        sd_event_unref(loop->event);
+        free(loop);
+}
+
 static void loop_cleanup(getdns_eventloop *base) {
         Loop *loop = (Loop *) base;
 
         if (loop->n_scheduled > 0)
                 log_debug("getdns event loop torn down with %u events still scheduled", loop->n_scheduled);
-        sd_event_unref(loop->event);
-        free(loop);
+        loop_free(loop);
 }
 
 static getdns_eventloop_vmt loop_vmt = {
@@ -163,16 +221,36 @@ static getdns_eventloop_vmt loop_vmt = {
 
 int sd_getdns_attach(getdns_context *context, sd_event *event) {
         Loop *loop;
+        int r;
 
         loop = calloc(1, sizeof(Loop));
         if (!loop)
                 return -ENOMEM;
         loop->base.vmt = &loop_vmt;
         loop->event = sd_event_ref(event);
+        loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (loop->epoll_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        r = sd_event_add_io(event, &loop->io, loop->epoll_fd, EPOLLIN, on_epoll, loop);
+        if (r < 0)
+                goto fail;
+        (void) sd_event_source_set_description(loop->io, "getdns-io");
+        r = sd_event_add_time(event, &loop->timer, CLOCK_MONOTONIC, UINT64_MAX, GETDNS_TIMER_ACCURACY_USEC,
+                              on_timer, loop);
+        if (r < 0)
+                goto fail;
+        (void) sd_event_source_set_enabled(loop->timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(loop->timer, "getdns-timer");
+
         if (getdns_context_set_eventloop(context, &loop->base) != GETDNS_RETURN_GOOD) {
-                sd_event_unref(loop->event);
-                free(loop);
-                return -EINVAL;
+                r = -EINVAL;
+                goto fail;
         }
         return 0;
+
+fail:
+        loop_free(loop);
+        return r;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* loadclient KIND CALLS [ADDRESS|PREFIX]: CALLS sequential D-Bus calls to
  * ptrwatchd on the system bus (DBUS_SYSTEM_BUS_ADDRESS), one connection.
- * KIND: getverdicts, check (a cached Check of ADDRESS), property (Get
+ * KIND (several, comma-separated, run in turn on one connection): getverdicts, check (a cached Check of ADDRESS), property (Get
  * Summary), mixed (the three in turn), adhoc (Check of PREFIX0, PREFIX1, …:
  * a new address each time), getid (org.freedesktop.DBus.GetId: the bus's own
  * floor). Prints one JSON line: calls, ok, errors by name, latency
@@ -57,31 +57,19 @@ static int call(sd_bus *bus, const char *kind, long i, const char *arg, sd_bus_e
         return r;
 }
 
-int main(int argc, char *argv[]) {
+static void run(sd_bus *bus, const char *kind, long n, const char *arg) {
         const char *names[MAX_ERROR_NAMES] = {};
-        long counts[MAX_ERROR_NAMES] = {}, n, ok = 0;
-        uint64_t *lat, total = 0, start;
-        sd_bus *bus = NULL;
-        int r;
+        long counts[MAX_ERROR_NAMES] = {}, ok = 0;
+        uint64_t *lat = calloc((size_t) n + 1, sizeof(uint64_t)), start, total;
 
-        if (argc < 3) {
-                fprintf(stderr, "Usage: loadclient KIND CALLS [ADDRESS|PREFIX]\n");
-                return 64;
-        }
-        n = atol(argv[2]);
-        lat = calloc((size_t) n + 1, sizeof(uint64_t));
-        r = sd_bus_open_system(&bus);
-        if (r < 0 || !lat) {
-                fprintf(stderr, "cannot connect: %s\n", strerror(-r));
-                return 3;
-        }
-        (void) sd_bus_set_method_call_timeout(bus, 120ULL * 1000000ULL);
+        if (!lat)
+                exit(70);
         start = now_ns();
         for (long i = 0; i < n; i++) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 uint64_t t = now_ns();
+                int r = call(bus, kind, i, arg, &error);
 
-                r = call(bus, argv[1], i, argc > 3 ? argv[3] : "192.0.2.10", &error);
                 lat[i] = now_ns() - t;
                 if (r >= 0)
                         ok++;
@@ -100,14 +88,39 @@ int main(int argc, char *argv[]) {
         }
         total = now_ns() - start;
         qsort(lat, (size_t) n, sizeof(uint64_t), compare);
-        printf("{\"calls\": %ld, \"ok\": %ld, \"seconds\": %.3f, \"p50_us\": %.1f, \"p90_us\": %.1f, "
-               "\"p99_us\": %.1f, \"errors\": {", n, ok, (double) total / 1e9,
+        printf("{\"kind\": \"%s\", \"calls\": %ld, \"ok\": %ld, \"seconds\": %.3f, \"p50_us\": %.1f, "
+               "\"p90_us\": %.1f, \"p99_us\": %.1f, \"errors\": {", kind, n, ok, (double) total / 1e9,
                n ? (double) lat[n / 2] / 1e3 : 0.0, n ? (double) lat[n * 9 / 10] / 1e3 : 0.0,
                n ? (double) lat[n * 99 / 100] / 1e3 : 0.0);
-        for (int k = 0; k < MAX_ERROR_NAMES && names[k]; k++)
+        for (int k = 0; k < MAX_ERROR_NAMES && names[k]; k++) {
                 printf("%s\"%s\": %ld", k ? ", " : "", names[k], counts[k]);
+                free((char *) names[k]);
+        }
         printf("}}\n");
-        sd_bus_flush_close_unref(bus);
+        fflush(stdout);
         free(lat);
+}
+
+int main(int argc, char *argv[]) {
+        char *kinds, *kind, *save = NULL;
+        sd_bus *bus = NULL;
+        int r;
+
+        if (argc < 3) {
+                fprintf(stderr, "Usage: loadclient KIND[,KIND...] CALLS [ADDRESS|PREFIX]\n");
+                return 64;
+        }
+        r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                fprintf(stderr, "cannot connect: %s\n", strerror(-r));
+                return 3;
+        }
+        (void) sd_bus_set_method_call_timeout(bus, 120ULL * 1000000ULL);
+        /* several kinds run one after another on this one connection */
+        kinds = strdup(argv[1]);
+        for (kind = strtok_r(kinds, ",", &save); kind; kind = strtok_r(NULL, ",", &save))
+                run(bus, kind, atol(argv[2]), argc > 3 ? argv[3] : "192.0.2.10");
+        free(kinds);
+        sd_bus_flush_close_unref(bus);
         return 0;
 }

@@ -167,10 +167,10 @@ class Nsd:
 
 
 class Unbound:
-    def __init__(self, root, stubs, extra=()):
+    def __init__(self, root, stubs, extra=(), port=None):
         self.dir = os.path.join(root, "unbound")
         os.makedirs(self.dir)
-        self.port = free_port()
+        self.port = port or free_port()
         self.logfile = os.path.join(self.dir, "unbound.log")
         lines = ["server:",
                  f"  interface: 127.0.0.1@{self.port}",
@@ -213,6 +213,12 @@ class Unbound:
             with open(self.logfile) as f:
                 raise RuntimeError(f"unbound exited with {self.proc.returncode}: " + f.read())
         return True
+
+    def stats(self):
+        """unbound's own counters (stats_noreset), as a dict."""
+        out = subprocess.run(["unbound-control", "-c", self.conf, "stats_noreset"], check=True,
+                             capture_output=True, text=True).stdout
+        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
     def queries(self):
         """The queries unbound logged so far, as (name, type) pairs."""
@@ -270,7 +276,7 @@ def stop_process(proc, timeout=10):
 class DnsWorld:
     """nsd (primary + classless child) behind unbound, plus a silent server."""
 
-    def __init__(self, extra_primary_zones=None, extra_zone_files=None):
+    def __init__(self, extra_primary_zones=None, extra_zone_files=None, resolver_port=None, unbound_extra=()):
         self.root = tempfile.mkdtemp(prefix="ptrwatch-dns-")
         zones = dict(PRIMARY_ZONES)
         zones.update(extra_primary_zones or {})
@@ -279,7 +285,7 @@ class DnsWorld:
         stubs = {z: self.primary.port for z in zones}
         stubs.update({z: self.classless.port for z in CLASSLESS_ZONES})
         stubs.update({z: self.primary.port for z in LAME_ZONES})
-        self.unbound = Unbound(self.root, stubs)
+        self.unbound = Unbound(self.root, stubs, unbound_extra, resolver_port)
         self.silent = SilentServer()
 
     def __enter__(self):
@@ -391,7 +397,7 @@ def bench_zones(root, n4, n6=0):
     # 18.198.in-addr.arpa, not 198.in-addr.arpa: the primary must not answer
     # for 100.51.198.in-addr.arpa, the lame delegation of the tests
     rev4 = ["$ORIGIN 18.198.in-addr.arpa."] + soa
-    rev6 = ["$ORIGIN 0.0.0.0.0.0.0.0.e.b.0.0.8.b.d.0.1.0.0.2.ip6.arpa."] + soa
+    rev6 = ["$ORIGIN 0.0.0.0.e.b.0.0.8.b.d.0.1.0.0.2.ip6.arpa."] + soa
     fwd = ["$ORIGIN bench.test."] + soa
     for i, a in enumerate(v4):
         o = a.split(".")
@@ -403,7 +409,7 @@ def bench_zones(root, n4, n6=0):
         fwd.append(f"g{i} IN AAAA {a}")
     zones, files = {}, {}
     for zone, fname, lines in (("18.198.in-addr.arpa", "bench-198.zone", rev4),
-                               ("0.0.0.0.0.0.0.0.e.b.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "bench-6.zone", rev6),
+                               ("0.0.0.0.e.b.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "bench-6.zone", rev6),
                                ("bench.test", "bench.test.zone", fwd)):
         zones[zone] = fname
         files[fname] = os.path.join(root, fname)
