@@ -16,37 +16,10 @@ BUILD = sys.argv[1]
 PTRWATCHD = os.path.join(BUILD, "daemon", "ptrwatchd")
 PTRWATCH = os.path.join(BUILD, "client", "ptrwatch")
 SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+from busconfig import ROOT_OWNS, system_bus_config  # noqa: E402
 SYSTEM_BUS = "/run/dbus/system_bus_socket"
 POLICY = "org.ptrwatch.PtrWatch1.conf"
-NAME = "org.ptrwatch.PtrWatch1"
-
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={dir}/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <!-- this private bus is root's: let root own the name, as ptrwatchd would -->
-  <policy user="root"><allow own="{name}"/></policy>
-  <includedir>{dir}/system.d</includedir>
-</busconfig>
-"""
-
 
 def policy_installed():
     return any(os.path.exists(os.path.join(d, POLICY))
@@ -69,9 +42,12 @@ def system_bus_usable():
 def private_bus(run_dir):
     os.makedirs(os.path.join(run_dir, "system.d"))
     subprocess.run(["cp", os.path.join(SOURCE, "dbus", POLICY), os.path.join(run_dir, "system.d")], check=True)
+    # this private bus is root's: root may own the name, as ptrwatchd would
+    with open(os.path.join(run_dir, "system.d", "root-owns.conf"), "w") as f:
+        f.write(ROOT_OWNS)
     conf = os.path.join(run_dir, "bus.conf")
     with open(conf, "w") as f:
-        f.write(BUS_CONFIG.format(dir=run_dir, name=NAME))
+        f.write(system_bus_config(os.path.join(run_dir, "bus"), os.path.join(run_dir, "system.d")))
     proc = subprocess.Popen(["dbus-daemon", "--config-file", conf, "--fork", "--print-pid=1",
                              "--print-address=1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     address = proc.stdout.readline().strip()

@@ -30,41 +30,7 @@ NAME = "org.ptrwatch.PtrWatch1"
 PATH = "/org/ptrwatch/PtrWatch1"
 IFACE = "org.ptrwatch.PtrWatch1.Manager"
 
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={socket}</listen>
-  <auth>EXTERNAL</auth>
-  <!-- Debian's system.conf default policy: deny, with the usual holes. -->
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"
-          send_member="UpdateActivationEnvironment"/>
-  </policy>
-  <includedir>{policy_dir}</includedir>
-</busconfig>
-"""
-
-# The shipped policy lets only the ptrwatchd user own the name. These tests
-# run the daemon as root, so they add this one grant; the shipped policy is
-# otherwise used as it is (issue 5's tests run the daemon as ptrwatchd).
-TEST_POLICY = """<busconfig>
-  <policy user="root"><allow own="org.ptrwatch.PtrWatch1"/></policy>
-</busconfig>
-"""
+from busconfig import ROOT_OWNS as TEST_POLICY, system_bus_config  # noqa: E402
 
 
 def wait_for(predicate, what, deadline=15.0):
@@ -95,7 +61,7 @@ class Bus:
             f.write(TEST_POLICY)
         self.conf = os.path.join(self.dir, "system.conf")
         with open(self.conf, "w") as f:
-            f.write(BUS_CONFIG.format(socket=self.socket, policy_dir=os.path.join(self.dir, "system.d")))
+            f.write(system_bus_config(self.socket, os.path.join(self.dir, "system.d")))
         self.proc = None
 
     def start(self):

@@ -163,7 +163,7 @@ class InstalledBus(unittest.TestCase):
         cls.address = "unix:path=" + cls.socket
         conf = os.path.join(root, "bus.conf")
         with open(conf, "w") as f:
-            f.write(dw.BUS_CONFIG.format(socket=cls.socket, policy_dir=os.path.join(root, "system.d")))
+            f.write(dw.system_bus_config(cls.socket, os.path.join(root, "system.d")))
         cls.bus = subprocess.Popen(["dbus-daemon", "--config-file", conf, "--nofork", "--print-address=1"],
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bus.stdout.readline()
