@@ -123,42 +123,74 @@ static bool has_generic_token(const char *host, size_t n, const char **ret_token
         return false;
 }
 
+/* A maximal run of digits in the host part. */
+typedef struct Run {
+        size_t start, end;
+} Run;
+
+/* Whether digits[0..n) write octet o: decimal, or zero-padded to three. */
+static bool writes_octet(const char *digits, size_t n, unsigned o) {
+        unsigned v = 0;
+
+        if (n == 0 || n > 3)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                v = v * 10 + (unsigned) (digits[i] - '0');
+        if (v != o)
+                return false;
+        return n == 3 || digits[0] != '0' || n == 1;    /* "7", "007", "192": yes; "07": no */
+}
+
+static bool adjacent_octets(const char *a, size_t na, const char *b, size_t nb, const uint8_t o[4]) {
+        for (int i = 0; i < 3; i++)
+                if ((writes_octet(a, na, o[i]) && writes_octet(b, nb, o[i + 1])) ||
+                    (writes_octet(a, na, o[i + 1]) && writes_octet(b, nb, o[i])))
+                        return true;
+        return false;
+}
+
 /* Two octets that are adjacent in the address, in either order, decimal or
  * zero-padded, joined by '-', '.', '_' — or by nothing, but then both must be
  * zero-padded: "web20" is a host number, "192000" is an address. Or all
- * four zero-padded, in either order; or all four as 8 hex digits. */
+ * four zero-padded, in either order; or all four as 8 hex digits. Each must
+ * stand alone: no digit (hex digit for the hex form) right before or after.
+ * One pass over the digit runs of the host part, no formatting. */
 static bool embeds_ipv4(const char *host, size_t n, const uint8_t o[4]) {
-        static const char seps[] = "-._";
-        char needle[32], hex[9];
+        Run runs[HOSTNAME_MAX / 2 + 1];
+        size_t k = 0;
 
-        for (int i = 0; i < 3; i++)
-                for (int order = 0; order < 2; order++) {
-                        unsigned a = o[i + order], b = o[i + 1 - order];
-
-                        for (const char *s = seps; *s; s++)
-                                for (int fmt = 0; fmt < 4; fmt++) {
-                                        snprintf(needle, sizeof needle,
-                                                 fmt & 1 ? "%03u%c" : "%u%c", a, *s);
-                                        size_t l = strlen(needle);
-                                        snprintf(needle + l, sizeof needle - l,
-                                                 fmt & 2 ? "%03u" : "%u", b);
-                                        if (contains_bounded(host, n, needle, isdigit))
-                                                return true;
-                                }
-                        snprintf(needle, sizeof needle, "%03u%03u", a, b);
-                        if (contains_bounded(host, n, needle, isdigit))
-                                return true;
+        for (size_t i = 0; i < n && k < ELEMENTSOF(runs); ) {
+                if (!isdigit((unsigned char) host[i])) {
+                        i++;
+                        continue;
                 }
+                runs[k].start = i;
+                while (i < n && isdigit((unsigned char) host[i]))
+                        i++;
+                runs[k++].end = i;
+        }
 
-        /* All four zero-padded without separators, in either order. */
-        snprintf(needle, sizeof needle, "%03u%03u%03u%03u", o[0], o[1], o[2], o[3]);
-        if (contains_bounded(host, n, needle, isdigit))
-                return true;
-        snprintf(needle, sizeof needle, "%03u%03u%03u%03u", o[3], o[2], o[1], o[0]);
-        if (contains_bounded(host, n, needle, isdigit))
-                return true;
+        for (size_t r = 0; r < k; r++) {
+                const char *d = host + runs[r].start;
+                size_t len = runs[r].end - runs[r].start;
+
+                /* joined by a separator: this run, one separator, the next run */
+                if (r + 1 < k && runs[r + 1].start == runs[r].end + 1 && is_separator(host[runs[r].end]) &&
+                    adjacent_octets(d, len, host + runs[r + 1].start, runs[r + 1].end - runs[r + 1].start, o))
+                        return true;
+                /* joined by nothing: two octets zero-padded, or all four */
+                if (len == 6 && adjacent_octets(d, 3, d + 3, 3, o))
+                        return true;
+                if (len == 12 &&
+                    ((writes_octet(d, 3, o[0]) && writes_octet(d + 3, 3, o[1]) &&
+                      writes_octet(d + 6, 3, o[2]) && writes_octet(d + 9, 3, o[3])) ||
+                     (writes_octet(d, 3, o[3]) && writes_octet(d + 3, 3, o[2]) &&
+                      writes_octet(d + 6, 3, o[1]) && writes_octet(d + 9, 3, o[0]))))
+                        return true;
+        }
 
         /* All four octets as 8 hex digits, as in SpamAssassin's __RDNS_DYNAMIC_HEXIP. */
+        char hex[9];
         snprintf(hex, sizeof hex, "%02x%02x%02x%02x", o[0], o[1], o[2], o[3]);
         return contains_bounded(host, n, hex, isxdigit);
 }

@@ -4,7 +4,8 @@
  * KIND (several, comma-separated, run in turn on one connection): getverdicts, check (a cached Check of ADDRESS), property (Get
  * Summary), mixed (the three in turn), adhoc (Check of PREFIX0, PREFIX1, …:
  * a new address each time), getid (org.freedesktop.DBus.GetId: the bus's own
- * floor). Prints one JSON line: calls, ok, errors by name, latency
+ * floor, one hop), ping (org.freedesktop.DBus.Peer.Ping answered by sd-bus in
+ * ptrwatchd itself: the floor of any call to a service, two hops). Prints one JSON line: calls, ok, errors by name, latency
  * percentiles in microseconds. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,9 @@ static int call(sd_bus *bus, const char *kind, long i, const char *arg, sd_bus_e
         else if (strcmp(kind, "adhoc") == 0) {
                 snprintf(address, sizeof address, "%s%lx", arg, i);
                 r = sd_bus_call_method(bus, NAME, PATH, IFACE, "Check", error, &reply, "st", address, (uint64_t) 0);
-        } else if (strcmp(kind, "getid") == 0)
+        } else if (strcmp(kind, "ping") == 0)
+                r = sd_bus_call_method(bus, NAME, PATH, "org.freedesktop.DBus.Peer", "Ping", error, &reply, NULL);
+        else if (strcmp(kind, "getid") == 0)
                 r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                        "GetId", error, &reply, NULL);
         else {
