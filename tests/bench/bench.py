@@ -184,16 +184,14 @@ def main():
     dnsworld.isolate(mount=True)
     import daemonworld as dw
 
-    gen = tempfile.mkdtemp(prefix="ptrwatch-bench-")
     n6 = max(size // 10, 1)
-    zones, files = dnsworld.bench_zones(gen, size, n6)
     v4, v6 = dnsworld.bench_addresses(size, n6)
-    with dnsworld.DnsWorld(extra_primary_zones=zones, extra_zone_files=files, resolver_port=53,
+    with dnsworld.DnsWorld(bench=(size, n6), resolver_port=53,
                            unbound_extra=["  log-queries: no", "  msg-cache-size: 64m", "  rrset-cache-size: 128m",
                                           "  num-queries-per-thread: 4096", "  outgoing-range: 8192",
                                           "  so-rcvbuf: 8m"]) as world:
-        print(f"bench: {size} IPv4 + {n6} IPv6 addresses from {len(open(files['bench.test.zone']).readlines())} "
-              f"forward records, unbound on 127.0.0.1:53 in a private network namespace")
+        print(f"bench: {size} IPv4 + {n6} IPv6 addresses, each with a PTR and a forward record, "
+              "unbound on 127.0.0.1:53 in a private network namespace")
         bulk_result = bulk(world, v4, v6, runs)
 
         bus = dw.Bus(world.root).start()

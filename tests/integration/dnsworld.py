@@ -276,10 +276,16 @@ def stop_process(proc, timeout=10):
 class DnsWorld:
     """nsd (primary + classless child) behind unbound, plus a silent server."""
 
-    def __init__(self, extra_primary_zones=None, extra_zone_files=None, resolver_port=None, unbound_extra=()):
+    def __init__(self, bench=None, resolver_port=None, unbound_extra=()):
+        """bench=(n4, n6): also serve the bench_zones() of that many addresses."""
         self.root = tempfile.mkdtemp(prefix="ptrwatch-dns-")
         zones = dict(PRIMARY_ZONES)
-        zones.update(extra_primary_zones or {})
+        extra_zone_files = None
+        if bench:
+            gen = os.path.join(self.root, "bench-zones")
+            os.makedirs(gen)
+            extra, extra_zone_files = bench_zones(gen, *bench)
+            zones.update(extra)
         self.primary = Nsd(self.root, "nsd-primary", zones, extra_zone_files)
         self.classless = Nsd(self.root, "nsd-classless", CLASSLESS_ZONES)
         stubs = {z: self.primary.port for z in zones}
@@ -389,7 +395,7 @@ def bench_addresses(n4, n6=0):
 
 def bench_zones(root, n4, n6=0):
     """Reverse and forward zones for bench_addresses(): one PTR and one A or
-    AAAA each. Returns the extra_primary_zones and extra_zone_files for DnsWorld."""
+    AAAA each, written into root. Returns {zone: file name} and {file name: path}."""
     import ipaddress
     v4, v6 = bench_addresses(n4, n6)
     soa = ["$TTL 3600", "@ IN SOA ns.example.test. hostmaster.example.test. 1 3600 900 604800 300",

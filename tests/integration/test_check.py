@@ -243,9 +243,7 @@ class Bulk(unittest.TestCase):
 
 def setUpModule():
     global world
-    gen = tempfile.mkdtemp(prefix="ptrwatch-zones-")
-    zones, files = dnsworld.bench_zones(gen, Bulk.N)
-    world = dnsworld.DnsWorld(extra_primary_zones=zones, extra_zone_files=files)
+    world = dnsworld.DnsWorld(bench=(Bulk.N, 0))
     world.__enter__()
 
 

@@ -161,10 +161,8 @@ class StateUnderSigkill(unittest.TestCase):
 
 def setUpModule():
     global world, bus, journal, bulk
-    gen = tempfile.mkdtemp(prefix="ptrwatch-zones-")
-    zones, files = dnsworld.bench_zones(gen, N_BULK)
     bulk, _ = dnsworld.bench_addresses(N_BULK)
-    world = dnsworld.DnsWorld(extra_primary_zones=zones, extra_zone_files=files)
+    world = dnsworld.DnsWorld(bench=(N_BULK, 0))
     world.__enter__()
     journal = dw.Journal()
     bus = dw.Bus(world.root).start()

@@ -179,10 +179,8 @@ class Bounds(DaemonTest):
 
 def setUpModule():
     global world, bus, bulk
-    gen = tempfile.mkdtemp(prefix="ptrwatch-zones-")
-    zones, files = dnsworld.bench_zones(gen, N_WATCHED)
     bulk, _ = dnsworld.bench_addresses(N_WATCHED)
-    world = dnsworld.DnsWorld(extra_primary_zones=zones, extra_zone_files=files)
+    world = dnsworld.DnsWorld(bench=(N_WATCHED, 0))
     world.__enter__()
     os.chmod(world.root, 0o755)
     bus = dw.Bus(world.root).start()
