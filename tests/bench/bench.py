@@ -177,6 +177,40 @@ def idle_cost(pid, seconds):
     return rest
 
 
+def daemons(world, bus, v4, idle_seconds, size):
+    """The daemon figures: D-Bus latency, idle RSS and syscalls, 10,000 watched."""
+    import daemonworld as dw
+    small = ["192.0.2.10", "192.0.2.11", "192.0.2.13", "192.0.2.14", "192.0.2.15", "192.0.2.16",
+             "192.0.2.17", "192.0.2.21", "203.0.113.10", "2001:db8::25"]
+    # the small daemon's verdicts are not all pass: wait on verdicts instead
+    conf = world.config("small.conf", Watch={"Addresses": " ".join(small), "Discover": "none"},
+                        Cache={"MinTTL": "1h"})
+    d = dw.Daemon(world.root, bus, conf, name="small").start()
+    try:
+        client = dw.Client(bus)
+        dw.wait_for(lambda: all(v["verdict"] != "unknown" for v in client.verdicts()), "verdicts")
+        latency(world, bus, 20000 if size >= 10000 else 2000)
+        small_hwm = hwm(d.proc.pid)
+        time.sleep(2)       # past the batched state save (STATE_SAVE_DELAY_USEC) before watching idle
+        names = idle_cost(d.proc.pid, idle_seconds)
+    finally:
+        d.stop()
+    row("idle daemon, 10 watched: peak RSS", f"{small_hwm / 1024:.1f} MiB", "-", "-", "<= 8 MiB",
+        small_hwm <= 8 * 1024)
+    counts = {n: names.count(n) for n in sorted(set(names))}
+    row(f"idle daemon, {idle_seconds} s with nothing due: syscalls", str(len(names)) +
+        (f" ({', '.join(f'{k} {v}' for k, v in counts.items())})" if counts else ""), "-", "-",
+        "0 (no polling; strace's own attach wakeup left out)", len(names) == 0)
+
+    big = daemon(world, bus, v4, "big")
+    try:
+        big_hwm = hwm(big.proc.pid)
+    finally:
+        big.stop()
+    row(f"daemon, {len(v4)} watched: peak RSS", f"{big_hwm / 1024:.1f} MiB", "-", "-",
+        "<= 24 MiB" if len(v4) >= 10000 else "(smoke size)", big_hwm <= 24 * 1024 or len(v4) < 10000)
+
+
 def main():
     size = int(os.environ.get("BENCH_SIZE", "10000"))
     idle_seconds = int(os.environ.get("BENCH_IDLE", "60"))
@@ -195,32 +229,10 @@ def main():
         bulk_result = bulk(world, v4, v6, runs)
 
         bus = dw.Bus(world.root).start()
-        small = ["192.0.2.10", "192.0.2.11", "192.0.2.13", "192.0.2.14", "192.0.2.15", "192.0.2.16",
-                 "192.0.2.17", "192.0.2.21", "203.0.113.10", "2001:db8::25"]
-        # the small daemon's verdicts are not all pass: wait on verdicts instead
-        conf = world.config("small.conf", Watch={"Addresses": " ".join(small), "Discover": "none"},
-                            Cache={"MinTTL": "1h"})
-        d = dw.Daemon(world.root, bus, conf, name="small").start()
-        client = dw.Client(bus)
-        dw.wait_for(lambda: all(v["verdict"] != "unknown" for v in client.verdicts()), "verdicts")
-        latency(world, bus, 20000 if size >= 10000 else 2000)
-        small_hwm = hwm(d.proc.pid)
-        time.sleep(2)           # past the batched state save (STATE_SAVE_DELAY_USEC) before watching idle
-        names = idle_cost(d.proc.pid, idle_seconds)
-        d.stop()
-        row("idle daemon, 10 watched: peak RSS", f"{small_hwm / 1024:.1f} MiB", "-", "-", "<= 8 MiB",
-            small_hwm <= 8 * 1024)
-        counts = {n: names.count(n) for n in sorted(set(names))}
-        row(f"idle daemon, {idle_seconds} s with nothing due: syscalls", str(len(names)) +
-            (f" ({', '.join(f'{k} {v}' for k, v in counts.items())})" if counts else ""), "-", "-",
-            "0 (no polling; strace's own attach wakeup left out)", len(names) == 0)
-
-        big = daemon(world, bus, v4, "big")
-        big_hwm = hwm(big.proc.pid)
-        big.stop()
-        row(f"daemon, {len(v4)} watched: peak RSS", f"{big_hwm / 1024:.1f} MiB", "-", "-",
-            "<= 24 MiB" if len(v4) >= 10000 else "(smoke size)", big_hwm <= 24 * 1024 or len(v4) < 10000)
-        bus.stop()
+        try:
+            daemons(world, bus, v4, idle_seconds, size)
+        finally:
+            bus.stop()
 
     write_results(size, runs, idle_seconds, bulk_result)
     print("\n| figure | ptrwatch | peer | ratio | target | |\n| --- | --- | --- | --- | --- | --- |")
