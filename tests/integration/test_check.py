@@ -188,6 +188,15 @@ class CheckEngine(unittest.TestCase):
         run("--check", "192.0.2.10", "bogus", config=conf)
         self.assertEqual(len(world.unbound.queries()), before, "no query before the arguments are valid")
 
+    def test_version_and_help(self):
+        p = run("--version")
+        self.assertEqual(p.returncode, 0)
+        self.assertRegex(p.stdout, r"^ptrwatchd \d+\.\d+\.\d+\n$")
+        p = run("--help")
+        self.assertEqual(p.returncode, 0)
+        for option in ("--config", "--state-dir", "--user", "--check", "--json", "--check-config", "--version"):
+            self.assertIn(option, p.stdout)
+
     def test_check_config(self):
         p = run("--check-config", config=world.config())
         self.assertEqual((p.returncode, p.stdout), (0, "configuration OK\n"))

@@ -495,6 +495,34 @@ class Service(DaemonTest):
         self.assertIn(f"{bad}:3: expected KEY=VALUE", d.stderr())
         d.stop()
 
+    def test_session_bus_with_user(self):
+        session = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(lambda: (dnsworld.stop_process(session), session.stdout.close()))
+        address = session.stdout.readline().strip()
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
+        env.pop("DBUS_SYSTEM_BUS_ADDRESS", None)
+        notify = dw.Notify(os.path.join(world.root, f"user-notify-{time.monotonic_ns()}"))
+        with open(os.path.join(world.root, "user.stderr"), "w") as err:
+            d = subprocess.Popen([dw.PTRWATCHD, "--user", "--config", config("user.conf"),
+                                  "--state-dir", tempfile.mkdtemp(dir=world.root)],
+                                 env=dict(env, NOTIFY_SOCKET=notify.path), stdout=subprocess.DEVNULL, stderr=err)
+        self.addCleanup(lambda: (d.poll() is None and d.terminate(), d.wait(), notify.close()))
+        dw.wait_for(lambda: notify.seen("READY=1") or d.poll() is not None, "READY=1 on the session bus")
+        self.assertIsNone(d.poll())
+        ptrwatch = os.path.join(os.path.dirname(os.path.dirname(dw.PTRWATCHD)), "client", "ptrwatch")
+        dw.wait_for(lambda: '"unknown"' not in subprocess.run([ptrwatch, "--user", "--json", "status"], env=env,
+                                                              capture_output=True, text=True).stdout, "verdicts")
+        p = subprocess.run([ptrwatch, "--user", "status"], env=env, capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("4 addresses: 3 pass, 1 fail", p.stdout)
+        # on the session bus the caller is the daemon's own user: refresh is allowed
+        self.assertEqual(subprocess.run([ptrwatch, "--user", "refresh"], env=env, capture_output=True).returncode, 2)
+        # and the system bus (none here) is not what --user talks to
+        p = subprocess.run([ptrwatch, "status"], capture_output=True, text=True,
+                           env=dict(env, DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent"))
+        self.assertEqual(p.returncode, 3)
+
     def test_catalog_compiles(self):
         root = tempfile.mkdtemp(dir=world.root)
         os.makedirs(os.path.join(root, "usr/lib/systemd/catalog"))
