@@ -62,17 +62,24 @@ def isolate(mount=False):
     os.execvpe("unshare", ["unshare"] + flags + ["--", sys.executable] + sys.argv, env)
 
 
+_ports_given = set()
+
+
 def free_port(kind=socket.SOCK_DGRAM):
-    """A port free for both UDP and TCP on 127.0.0.1."""
+    """A port free for both UDP and TCP on 127.0.0.1, never the same twice in
+    this process (the kernel may hand a closed port out again at once)."""
     while True:
         with socket.socket(socket.AF_INET, kind) as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        if port in _ports_given:
+            continue
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t, \
                  socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
                 t.bind(("127.0.0.1", port))
                 u.bind(("127.0.0.1", port))
+            _ports_given.add(port)
             return port
         except OSError:
             continue

@@ -224,6 +224,7 @@ class Changes(DaemonTest):
         client.refresh()
         dw.wait_for(lambda: len(changed) == 2, "the second VerdictChanged")
         self.assertEqual(changed[1], ("192.0.2.30", "fail", "pass", []))
+        dw.wait_for(lambda: len(journal.matching(since, PTRWATCH_ADDRESS="192.0.2.30")) >= 2, "the recovery entry")
         e = journal.matching(since, PTRWATCH_ADDRESS="192.0.2.30")
         self.assertEqual([x["MESSAGE_ID"] for x in e], [ID["forward-mismatch"], ID["recovered"]])
         self.assertEqual(e[1]["PRIORITY"], "5")
@@ -267,6 +268,7 @@ class Stale(DaemonTest):
         self.restart_unbound()
         client.refresh()
         self.assertEqual(by_address(client.verdicts())["2001:db8::25"]["verdict"], "pass")
+        dw.wait_for(lambda: len(journal.matching(since, PTRWATCH_ADDRESS="2001:db8::25")) >= 2, "the recovery entry")
         ids = [e["MESSAGE_ID"] for e in journal.matching(since, PTRWATCH_ADDRESS="2001:db8::25")]
         self.assertEqual(ids, [ID["dns-unreachable"], ID["recovered"]], "one entry per transition")
 
