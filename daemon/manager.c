@@ -517,9 +517,21 @@ typedef struct DiscoverWaiter {
         struct DiscoverWaiter *next;
 } DiscoverWaiter;
 
+/* Call back everyone waiting for a discovery round (the list is taken
+ * first: callbacks may ask for another round). */
+static void discover_waiters_run(Manager *m) {
+        DiscoverWaiter *w = TAKE_PTR(m->discover_waiters);
+
+        while (w) {
+                DiscoverWaiter *next = w->next;
+                w->callback(m, w->userdata);
+                free(w);
+                w = next;
+        }
+}
+
 static void on_whoami_done(DiscoveryResult *result, void *userdata) {
         Manager *m = userdata;
-        DiscoverWaiter *w;
         int r;
 
         discovery_result_done(&m->dns_found);
@@ -529,14 +541,7 @@ static void on_whoami_done(DiscoveryResult *result, void *userdata) {
         r = manager_discover_now(m);
         if (r < 0)
                 log_error("Failed to apply the discovered addresses: %s", strerror(-r));
-
-        w = TAKE_PTR(m->discover_waiters);
-        while (w) {
-                DiscoverWaiter *next = w->next;
-                w->callback(m, w->userdata);
-                free(w);
-                w = next;
-        }
+        discover_waiters_run(m);
 }
 
 /* Discover now; with Discover=dns, also ask the whoami sources, and call
@@ -548,10 +553,20 @@ static int manager_discover(Manager *m, discover_callback_t cb, void *userdata) 
         if (r < 0)
                 return r;
         if (!(m->config.discover & DISCOVER_DNS)) {
+                /* Waiters of a round a reload ended, if any, are served now too. */
+                discover_waiters_run(m);
                 if (cb)
                         cb(m, userdata);
                 return 0;
         }
+        if (!m->whoami) {
+                r = whoami_start(m->event, &m->config, on_whoami_done, m, &m->whoami);
+                if (r < 0) {
+                        log_error("Failed to ask the whoami sources: %s", strerror(-r));
+                        return r;       /* no waiter was queued: the caller still owns userdata */
+                }
+        }
+        /* A round under way (perhaps just started) serves this request too. */
         if (cb) {
                 DiscoverWaiter *w = malloc(sizeof(DiscoverWaiter));
                 if (!w)
@@ -559,12 +574,7 @@ static int manager_discover(Manager *m, discover_callback_t cb, void *userdata) 
                 *w = (DiscoverWaiter) { .callback = cb, .userdata = userdata, .next = m->discover_waiters };
                 m->discover_waiters = w;
         }
-        if (m->whoami)
-                return 0;       /* a round is under way: its answer serves this request too */
-        r = whoami_start(m->event, &m->config, on_whoami_done, m, &m->whoami);
-        if (r < 0)
-                log_error("Failed to ask the whoami sources: %s", strerror(-r));
-        return r;
+        return 0;
 }
 
 static void on_addresses_changed(void *userdata) {
@@ -798,6 +808,10 @@ int manager_reload(Manager *m) {
                 config_done(&c);
                 return r;
         }
+
+        /* A whoami round points into the old configuration: end it; its
+         * waiters are served by the round the refresh below starts. */
+        m->whoami = whoami_free(m->whoami);
 
         /* Checks in flight die with the old engine, without calling back:
          * restart them on the new one so that their waiters get an answer. */

@@ -438,6 +438,26 @@ class DnsDiscovery(DaemonTest):
         dw.wait_for(lambda: client.get("Addresses") == ["192.0.2.10", "192.0.2.30"], "both addresses watched")
         dw.wait_for(lambda: "whoami sources disagree" in d.stderr(), "the disagreement said")
 
+    def test_reload_during_a_whoami_round(self):
+        # a source that never answers keeps the round open for Timeout=
+        sources = f"slow.test/A@127.0.0.1:{world.silent.port}"
+        conf = config("whoami-reload.conf", watch={"Addresses": "192.0.2.10", "Discover": "dns", "Whoami": sources},
+                      resolver={"Timeout": "3s"})
+        d = self.start(conf)
+        client = dw.Client(bus)
+        refreshed = []
+        client.conn.call(dw.NAME, dw.PATH, dw.IFACE, "Refresh", None, None, Gio.DBusCallFlags.NONE, 60000, None,
+                         lambda c, res: refreshed.append(c.call_finish(res)))
+        # mid-round: a reload that keeps dns, then one that drops it
+        d.proc.send_signal(signal.SIGHUP)
+        dw.wait_for(lambda: d.stderr().count("reloaded") >= 1, "the first reload")
+        with open(conf, "a") as f:
+            f.write("[Watch]\nDiscover=none\n")
+        d.proc.send_signal(signal.SIGHUP)
+        dw.wait_for(lambda: refreshed, "the Refresh begun before the reloads to be answered")
+        self.assertIsNone(d.proc.poll())
+        self.assertEqual(client.get("Addresses"), ["192.0.2.10"])
+
     def test_unanswered_or_private_answers_are_not_watched(self):
         private = self.whoami("10.1.2.3")
         sources = f"one.test/A@127.0.0.1:{private.port} two.test/A@127.0.0.1:{world.silent.port}"
