@@ -87,6 +87,10 @@ int address_compare(const Address *a, const Address *b) {
         return memcmp(a->bytes, b->bytes, address_size(a));
 }
 
+int address_compare_qsort(const void *a, const void *b) {
+        return address_compare(a, b);
+}
+
 typedef struct ScopeRange {
         int family;
         uint8_t prefix[16];

@@ -42,6 +42,8 @@ const char *address_to_string(const Address *a, char buf[static ADDRESS_STRING_M
 void address_reverse_name(const Address *a, char buf[static REVERSE_NAME_MAX]);
 bool address_equal(const Address *a, const Address *b);
 int address_compare(const Address *a, const Address *b);
+/* address_compare() for qsort() and bsearch() over arrays of Address. */
+int address_compare_qsort(const void *a, const void *b);
 
 AddressScope address_scope(const Address *a);
 const char *address_scope_to_string(AddressScope s);

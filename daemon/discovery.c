@@ -60,11 +60,9 @@ int discover_route_source(const Address *probe, Address *ret) {
         return 0;
 }
 
-static int add_unique(DiscoveryResult *r, const Address *a) {
-        for (size_t i = 0; i < r->n_addresses; i++)
-                if (address_equal(&r->addresses[i], a))
-                        return 0;
+static int add_address(DiscoveryResult *r, const Address *a) {
         Address *l = reallocarray(r->addresses, r->n_addresses + 1, sizeof(Address));
+
         if (!l)
                 return -ENOMEM;
         l[r->n_addresses++] = *a;
@@ -72,8 +70,17 @@ static int add_unique(DiscoveryResult *r, const Address *a) {
         return 0;
 }
 
-static int compare_addresses(const void *a, const void *b) {
-        return address_compare(a, b);
+/* Sorted, each address once: one sort instead of a scan per address added. */
+static void sort_unique(DiscoveryResult *r) {
+        size_t k = 0;
+
+        if (r->n_addresses < 2)
+                return;
+        qsort(r->addresses, r->n_addresses, sizeof(Address), address_compare_qsort);
+        for (size_t i = 1; i < r->n_addresses; i++)
+                if (!address_equal(&r->addresses[i], &r->addresses[k]))
+                        r->addresses[++k] = r->addresses[i];
+        r->n_addresses = k + 1;
 }
 
 int discovery_run(const Config *c, const DiscoveryResult *dns, DiscoveryResult *ret) {
@@ -81,12 +88,12 @@ int discovery_run(const Config *c, const DiscoveryResult *dns, DiscoveryResult *
         int k;
 
         for (size_t i = 0; i < c->n_addresses; i++) {
-                k = add_unique(&r, &c->addresses[i]);
+                k = add_address(&r, &c->addresses[i]);
                 if (k < 0)
                         goto fail;
         }
         for (size_t i = 0; dns && i < dns->n_addresses; i++) {
-                k = add_unique(&r, &dns->addresses[i]);
+                k = add_address(&r, &dns->addresses[i]);
                 if (k < 0)
                         goto fail;
         }
@@ -127,13 +134,12 @@ int discovery_run(const Config *c, const DiscoveryResult *dns, DiscoveryResult *
                                   address_scope_to_string(scope));
                         continue;
                 }
-                k = add_unique(&r, &a);
+                k = add_address(&r, &a);
                 if (k < 0)
                         goto fail;
         }
 
-        if (r.n_addresses > 1)
-                qsort(r.addresses, r.n_addresses, sizeof(Address), compare_addresses);
+        sort_unique(&r);
         *ret = r;
         return 0;
 
@@ -304,7 +310,7 @@ static int on_whoami_done(sd_event_source *s, void *userdata) {
                                             q->source->label, address_to_string(&q->found[k], a));
                                 continue;
                         }
-                        (void) add_unique(&result, &q->found[k]);
+                        (void) add_address(&result, &q->found[k]);
                 }
                 /* Two sources that answered for the same family and disagree: say so. */
                 for (size_t j = 0; j < i; j++) {
@@ -320,8 +326,7 @@ static int on_whoami_done(sd_event_source *s, void *userdata) {
                                 (void) strv_push(&result.notes, note);
                 }
         }
-        if (result.n_addresses > 1)
-                qsort(result.addresses, result.n_addresses, sizeof(Address), compare_addresses);
+        sort_unique(&result);
         w->callback(&result, w->userdata);
         discovery_result_done(&result);
         return 0;

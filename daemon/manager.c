@@ -67,17 +67,17 @@ Entry *manager_get_entry(Manager *m, const Address *a) {
         return addrmap_get(&m->entries, a);
 }
 
+/* The worst announced verdict among the watched entries, from their counts:
+ * no scan of the entries per change. Nothing watched: unknown. */
 static void manager_set_summary(Manager *m) {
         VerdictKind worst = VERDICT_UNKNOWN;
         bool any = false;
 
-        for (size_t i = 0; i < m->n_watched; i++) {
-                Entry *e = manager_get_entry(m, &m->watched[i]);
-                if (!e)
-                        continue;
-                worst = any ? verdict_kind_worst(worst, e->announced_kind) : e->announced_kind;
-                any = true;
-        }
+        for (VerdictKind k = 0; k < _VERDICT_KIND_MAX; k++)
+                if (m->n_watched_by_kind[k] > 0) {
+                        worst = any ? verdict_kind_worst(worst, k) : k;
+                        any = true;
+                }
         if (worst != m->summary) {
                 m->summary = worst;
                 if (m->hooks.properties_changed)
@@ -100,6 +100,8 @@ static void entry_announce(Entry *e) {
         e->announced_reasons = v->reasons;
         if (!e->watched)
                 return;
+        m->n_watched_by_kind[old.kind]--;
+        m->n_watched_by_kind[v->kind]++;
 
         c = alert_condition(&old, v);
         if (c != ALERT_NONE)
@@ -302,6 +304,10 @@ static void entry_set_watched(Entry *e, bool watched) {
         if (e->watched == watched)
                 return;
         e->watched = watched;
+        if (watched)
+                m->n_watched_by_kind[e->announced_kind]++;
+        else
+                m->n_watched_by_kind[e->announced_kind]--;
         if (watched) {
                 lru_unlink(m, e);
                 entry_reschedule(e);
@@ -450,9 +456,10 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
 
         /* Unwatch first what is gone, then watch what is new. */
         for (size_t i = 0; i < m->n_watched; i++) {
-                bool keep = false;
-                for (size_t k = 0; k < d->n_addresses && !keep; k++)
-                        keep = address_equal(&m->watched[i], &d->addresses[k]);
+                /* discovery results are sorted */
+                bool keep = d->n_addresses > 0 &&
+                            bsearch(&m->watched[i], d->addresses, d->n_addresses, sizeof(Address),
+                                    address_compare_qsort);
                 Entry *e = manager_get_entry(m, &m->watched[i]);
                 if (!keep && e) {
                         char s[ADDRESS_STRING_MAX];

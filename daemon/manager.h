@@ -79,6 +79,7 @@ struct Manager {
         usec_t last_refresh;            /* CLOCK_REALTIME, 0 = never */
         usec_t next_refresh;
         VerdictKind summary;
+        size_t n_watched_by_kind[_VERDICT_KIND_MAX];    /* by announced_kind */
 
         sd_event_source *save_timer;
         bool dirty;
