@@ -25,6 +25,7 @@ struct Check {
         DnsReply *forward;      /* one per PTR name */
         DnsReply **forward_by_name;     /* NULL where not asked */
         Forward *lookups;
+        Verdict *fallback;      /* made up front: reported if evaluating fails */
         size_t n_pending;
         checker_callback_t callback;
         void *userdata;
@@ -48,6 +49,7 @@ static Check *check_free(Check *k) {
         free(k->forward);
         free(k->forward_by_name);
         free(k->lookups);
+        verdict_free(k->fallback);
         dns_reply_done(&k->ptr);
         free(k);
         return NULL;
@@ -66,21 +68,25 @@ static void check_unlink(Check *k) {
 }
 
 static void check_finish(Check *k) {
+        usec_t t = now(CLOCK_REALTIME);
         Verdict *v = NULL;
         int r;
 
         r = verdict_evaluate(&k->address, &k->ptr, (const DnsReply * const *) k->forward_by_name,
-                             k->checker->policy, now(CLOCK_REALTIME), &v);
+                             k->checker->policy, t, &v);
         check_unlink(k);
         if (r < 0) {
-                /* Out of memory: report what we can rather than drop the caller. */
+                /* Out of memory: a temperror, retried with backoff, never a
+                 * definitive verdict that would be saved or re-checked at once. */
                 char a[ADDRESS_STRING_MAX];
                 log_error("Failed to evaluate the verdict for %s: %s", address_to_string(&k->address, a),
                           strerror(-r));
-                v = verdict_new(&k->address);
+                v = TAKE_PTR(k->fallback);
+                v->checked_at = t;
+                v->ttl = VERDICT_RETRY_MIN_USEC;
+                v->expires_at = t + v->ttl;
         }
-        if (v)
-                k->callback(v, k->userdata);
+        k->callback(v, k->userdata);
         check_free(k);
 }
 
@@ -151,10 +157,15 @@ int checker_check(Checker *c, const Address *a, checker_callback_t callback, voi
         if (!k)
                 return -ENOMEM;
         *k = (Check) { .checker = c, .address = *a, .callback = callback, .userdata = userdata };
+        k->fallback = verdict_new_failed(a, "the DNS answers could not be evaluated (out of memory)");
+        if (!k->fallback) {
+                free(k);
+                return -ENOMEM;
+        }
         address_reverse_name(a, rname);
         r = resolver_query(c->resolver, rname, GETDNS_RRTYPE_PTR, on_ptr_reply, k);
         if (r < 0) {
-                free(k);
+                check_free(k);
                 return r;
         }
         k->next = c->checks;

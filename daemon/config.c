@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -17,16 +18,23 @@
 #define LINE_MAX_LENGTH 65536      /* a few thousand addresses; list keys may also repeat */
 #define CONFIG_FILE_SIZE_MAX (1024 * 1024)
 
-/* Where MinTTL= and MaxTTL= were last set, to name the line when they clash. */
+/* Where MinTTL= and MaxTTL= were last set (and in which order), to name the
+ * line that made them clash. */
+typedef struct SetAt {
+        char where[256];
+        unsigned seq;           /* 0: never set */
+} SetAt;
+
 typedef struct ParseState {
         Config *config;
         const char *file;
         unsigned line;
+        unsigned seq;           /* assignments so far, over all files */
         char section[32];
         bool section_known;
         char *error;
-        char min_ttl_where[256];
-        char max_ttl_where[256];
+        SetAt min_ttl_at;
+        SetAt max_ttl_at;
 } ParseState;
 
 static int fail(ParseState *s, const char *fmt, ...) _printf_(2, 3);
@@ -381,23 +389,47 @@ static int parse_whoami(ParseState *s, const char *key, const char *value, void 
         }
 }
 
+/* The time-span keys and their bounds. Timeout: getdns takes whole
+ * milliseconds and refuses 0; an answer is not worth waiting 5min for.
+ * MaxTTL and ServeStale: failing_since + ServeStale and now + MaxTTL must
+ * never wrap, and RFC 8767 §5 suggests serving stale for 1 to 3 days. */
+typedef struct TimespanLimit {
+        const char *key;
+        usec_t min, max;
+        const char *min_text, *max_text, *why_max;
+} TimespanLimit;
+
+static const TimespanLimit timespan_limits[] = {
+        { "Timeout",    USEC_PER_MSEC, 5 * USEC_PER_MINUTE, "1ms", "5min", "a DNS answer is not worth waiting longer" },
+        { "MinTTL",     1,             30 * USEC_PER_DAY,   NULL,  "30d",  "the longest a verdict is cached" },
+        { "MaxTTL",     1,             30 * USEC_PER_DAY,   NULL,  "30d",  "the longest a verdict is cached" },
+        { "ServeStale", 0,             30 * USEC_PER_DAY,   NULL,  "30d",  "a month-old answer is no longer news" },
+};
+
 static int parse_timespan_value(ParseState *s, const char *key, const char *value, void *data) {
+        const TimespanLimit *l = NULL;
         usec_t *u = data, v;
         int r;
 
+        for (size_t i = 0; i < ELEMENTSOF(timespan_limits); i++)
+                if (streq(timespan_limits[i].key, key))
+                        l = &timespan_limits[i];
+        assert(l);
+
         r = timespan_parse(value, &v);
-        if (r == -ERANGE)
-                return fail(s, "%s=: '%s' is too large", key, value);
-        if (r < 0)
+        if (r < 0 && r != -ERANGE)
                 return fail(s, "%s=: '%s' is not a time span (e.g. 30s, 5min, 1h, 1d)", key, value);
-        if (v == 0 && !streq(key, "ServeStale"))
+        if (r == -ERANGE || v > l->max)
+                return fail(s, "%s=: '%s' is longer than %s: %s", key, value, l->max_text, l->why_max);
+        if (v == 0 && l->min > 0)
                 return fail(s, "%s=: must be greater than zero", key);
-        if (streq(key, "Timeout") && v > 5 * USEC_PER_MINUTE)
-                return fail(s, "Timeout=: '%s' is longer than the 5min a DNS answer is worth waiting", value);
-        if (streq(key, "MinTTL"))
-                snprintf(s->min_ttl_where, sizeof s->min_ttl_where, "%s:%u", s->file, s->line);
-        if (streq(key, "MaxTTL"))
-                snprintf(s->max_ttl_where, sizeof s->max_ttl_where, "%s:%u", s->file, s->line);
+        if (v < l->min)
+                return fail(s, "%s=: '%s' is shorter than %s", key, value, l->min_text);
+        if (streq(key, "MinTTL") || streq(key, "MaxTTL")) {
+                SetAt *at = streq(key, "MinTTL") ? &s->min_ttl_at : &s->max_ttl_at;
+                snprintf(at->where, sizeof at->where, "%s:%u", s->file, s->line);
+                at->seq = ++s->seq;
+        }
         *u = v;
         return 0;
 }
@@ -539,8 +571,9 @@ static int validate(ParseState *s) {
         Config *c = s->config;
 
         if (c->min_ttl > c->max_ttl) {
-                const char *where = strcmp(s->min_ttl_where, s->max_ttl_where) > 0 ? s->min_ttl_where
-                                                                                    : s->max_ttl_where;
+                /* The assignment read last made them clash. */
+                const char *where = s->min_ttl_at.seq > s->max_ttl_at.seq ? s->min_ttl_at.where
+                                                                          : s->max_ttl_at.where;
                 free(s->error);
                 if (asprintf(&s->error, "%s: MinTTL= must not be larger than MaxTTL=",
                              *where ? where : s->file) < 0)

@@ -83,6 +83,32 @@ static void sort_unique(DiscoveryResult *r) {
         r->n_addresses = k + 1;
 }
 
+static unsigned family_bit(int family) {
+        return family == AF_INET ? DISCOVERY_IPV4 : DISCOVERY_IPV6;
+}
+
+int discovery_keep_unanswered(DiscoveryResult *r, const DiscoveryResult *old) {
+        bool kept = false;
+        int k;
+
+        for (size_t i = 0; i < old->n_addresses; i++) {
+                char a[ADDRESS_STRING_MAX];
+
+                if (r->answered & family_bit(old->addresses[i].family))
+                        continue;
+                k = add_address(r, &old->addresses[i]);
+                if (k < 0)
+                        return k;
+                log_warning("No whoami source answered over IPv%c: still watching %s, found earlier",
+                            old->addresses[i].family == AF_INET ? '4' : '6',
+                            address_to_string(&old->addresses[i], a));
+                kept = true;
+        }
+        if (kept)
+                sort_unique(r);
+        return 0;
+}
+
 int discovery_run(const Config *c, const DiscoveryResult *dns, DiscoveryResult *ret) {
         DiscoveryResult r = {};
         int k;
@@ -267,8 +293,11 @@ static void on_whoami_reply(Resolver *r, DnsReply *reply, void *userdata) {
         WhoamiQuery *q = userdata;
         Whoami *w = q->whoami;
 
-        if (reply->status == DNS_ANSWER) {
+        if (reply->status == DNS_ANSWER || dns_status_is_negative(reply->status)) {
+                /* NODATA and NXDOMAIN are answers too: that source sees nothing. */
                 q->answered = true;
+        }
+        if (reply->status == DNS_ANSWER) {
                 if (q->source->style == WHOAMI_ADDRESS) {
                         q->found = TAKE_PTR(reply->addresses);
                         q->n_found = reply->n_addresses;
@@ -301,6 +330,8 @@ static int on_whoami_done(sd_event_source *s, void *userdata) {
 
         for (size_t i = 0; i < w->n_queries; i++) {
                 WhoamiQuery *q = &w->queries[i];
+                if (q->answered)
+                        result.answered |= family_bit(q->family);
                 for (size_t k = 0; k < q->n_found; k++) {
                         char a[ADDRESS_STRING_MAX];
                         AddressScope scope = address_scope(&q->found[k]);

@@ -10,9 +10,17 @@ typedef struct DiscoveryResult {
         Address *addresses;     /* to watch: static + discovered, deduplicated, sorted */
         size_t n_addresses;
         char **notes;           /* for the administrator: "behind NAT", disagreements */
+        unsigned answered;      /* Discover=dns: DISCOVERY_IPV4/6 for each family some source answered over */
 } DiscoveryResult;
 
+#define DISCOVERY_IPV4 1u
+#define DISCOVERY_IPV6 2u
+
 void discovery_result_done(DiscoveryResult *r);
+
+/* Discover=dns through an outage: add to r what old found for each family
+ * that no whoami source answered for in r, and say so in the log. */
+int discovery_keep_unanswered(DiscoveryResult *r, const DiscoveryResult *old);
 
 /* Discover=route: the source address the kernel picks towards each probe
  * (a connected UDP socket; nothing is sent). Returns 0 with the family's

@@ -30,9 +30,12 @@ static char *record_name(const getdns_dict *rr, const char *key) {
 }
 
 static bool record_get(const getdns_dict *rr, uint32_t *type, uint32_t *klass, uint32_t *ttl) {
-        return getdns_dict_get_int(rr, "type", type) == GETDNS_RETURN_GOOD &&
-               getdns_dict_get_int(rr, "class", klass) == GETDNS_RETURN_GOOD &&
-               getdns_dict_get_int(rr, "ttl", ttl) == GETDNS_RETURN_GOOD;
+        if (getdns_dict_get_int(rr, "type", type) != GETDNS_RETURN_GOOD ||
+            getdns_dict_get_int(rr, "class", klass) != GETDNS_RETURN_GOOD ||
+            getdns_dict_get_int(rr, "ttl", ttl) != GETDNS_RETURN_GOOD)
+                return false;
+        *ttl = dns_ttl_sanitize(*ttl);
+        return true;
 }
 
 static int add_address(DnsReply *r, const getdns_dict *rr, uint16_t qtype) {
@@ -53,8 +56,6 @@ static int add_address(DnsReply *r, const getdns_dict *rr, uint16_t qtype) {
         return 0;
 }
 
-/* Follow CNAMEs from qname within the answer; collect the RRset of qtype at
- * the end of the chain. Returns the number of records collected. */
 /* The character-strings of a TXT record, each made a C string (NULs dropped). */
 static int add_txt(DnsReply *r, const getdns_dict *rr) {
         getdns_list *strings = NULL;
@@ -82,6 +83,11 @@ static int add_txt(DnsReply *r, const getdns_dict *rr) {
         return 0;
 }
 
+/* Follow CNAMEs from qname within the answer; collect the RRset of qtype at
+ * the end of the chain. Every CNAME followed counts towards *min_ttl, also
+ * when the chain ends in nothing (NXDOMAIN or NODATA after a CNAME). Owner
+ * names compare case-insensitively (RFC 4343). Returns the number of records
+ * collected. */
 static int collect_answer(const getdns_list *answer, const char *qname, uint16_t qtype, uint16_t qclass,
                           DnsReply *r, uint32_t *min_ttl) {
         _cleanup_free_ char *owner = strdup(qname);
@@ -105,7 +111,7 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
                             !record_get(rr, &type, &klass, &ttl) || klass != qclass)
                                 continue;
                         name = record_name(rr, "name");
-                        if (!name || !streq(name, owner))
+                        if (!name || !strcaseeq(name, owner))
                                 continue;
 
                         if (type == qtype) {
@@ -153,7 +159,7 @@ static bool negative_ttl(const getdns_dict *reply, uint32_t *ret) {
                 if (getdns_list_get_dict(authority, i, &rr) == GETDNS_RETURN_GOOD &&
                     record_get(rr, &type, &klass, &ttl) && type == GETDNS_RRTYPE_SOA &&
                     getdns_dict_get_int(rr, "/rdata/minimum", &minimum) == GETDNS_RETURN_GOOD) {
-                        *ret = MIN(ttl, minimum);
+                        *ret = MIN(ttl, dns_ttl_sanitize(minimum));
                         return true;
                 }
         }
@@ -181,12 +187,8 @@ int dns_reply_from_getdns(getdns_callback_type_t type, const getdns_dict *respon
         r.rcode = (int) rcode;
         switch (rcode) {
         case RCODE_NOERROR:
-                break;
         case RCODE_NXDOMAIN:
-                r.status = DNS_NXDOMAIN;
-                r.has_ttl = negative_ttl(reply, &r.ttl);
-                *ret = r;
-                return 0;
+                break;
         case RCODE_SERVFAIL:
                 r.status = DNS_SERVFAIL;
                 *ret = r;
@@ -206,13 +208,19 @@ int dns_reply_from_getdns(getdns_callback_type_t type, const getdns_dict *respon
         } else
                 k = 0;
 
-        if (k > 0) {
+        if (k > 0 && rcode == RCODE_NOERROR) {
                 r.status = DNS_ANSWER;
                 r.ttl = chain_ttl;
                 r.has_ttl = true;
         } else {
+                /* NODATA or NXDOMAIN, perhaps at the end of a CNAME chain:
+                 * the negative TTL, and no longer than any CNAME that led
+                 * there. An NXDOMAIN never carries records of the asked type. */
                 uint32_t neg;
-                r.status = DNS_NODATA;
+                strv_free(TAKE_PTR(r.names));
+                r.addresses = mfree(r.addresses);
+                r.n_addresses = 0;
+                r.status = rcode == RCODE_NXDOMAIN ? DNS_NXDOMAIN : DNS_NODATA;
                 r.has_ttl = negative_ttl(reply, &neg);
                 if (r.has_ttl)
                         r.ttl = MIN(neg, chain_ttl);

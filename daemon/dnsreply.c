@@ -12,6 +12,10 @@ void dns_reply_done(DnsReply *r) {
         r->n_addresses = 0;
 }
 
+uint32_t dns_ttl_sanitize(uint32_t ttl) {
+        return ttl > INT32_MAX ? 0 : ttl;
+}
+
 bool dns_status_is_negative(DnsStatus s) {
         return s == DNS_NODATA || s == DNS_NXDOMAIN;
 }

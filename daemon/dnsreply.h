@@ -25,7 +25,8 @@ typedef enum DnsStatus {
 typedef struct DnsReply {
         DnsStatus status;
         int rcode;
-        char **names;           /* PTR targets: lower case, no trailing dot */
+        char **names;           /* PTR targets (lower case, no trailing dot, in
+                                 * answer order) or TXT strings */
         Address *addresses;     /* A or AAAA records */
         size_t n_addresses;
         /* ANSWER: the smallest TTL over the CNAME chain and the RRset.
@@ -36,6 +37,8 @@ typedef struct DnsReply {
 } DnsReply;
 
 void dns_reply_done(DnsReply *r);
+/* RFC 2181 §8: a TTL with the most significant bit set is treated as 0. */
+uint32_t dns_ttl_sanitize(uint32_t ttl);
 bool dns_status_is_negative(DnsStatus s);       /* a definitive "no" */
 bool dns_status_is_temporary(DnsStatus s);      /* no answer at all */
 const char *dns_status_to_string(DnsStatus s);

@@ -56,11 +56,12 @@ const Verdict *entry_reported(const Entry *e, Verdict *scratch, bool *ret_stale)
 }
 
 bool entry_is_fresh(const Entry *e) {
-        Verdict scratch;
-        bool stale;
-        const Verdict *v = entry_reported(e, &scratch, &stale);
-
-        return v->kind != VERDICT_UNKNOWN && (stale || now(CLOCK_REALTIME) < v->expires_at);
+        /* After a temperror, what we report (stale or not) stands only while
+         * a re-check is under way or the backoff has not yet passed: never
+         * instead of asking again. */
+        if (e->failure)
+                return e->checking || now(CLOCK_MONOTONIC) < e->due;
+        return e->definitive && now(CLOCK_REALTIME) < e->definitive->expires_at;
 }
 
 Entry *manager_get_entry(Manager *m, const Address *a) {
@@ -324,7 +325,8 @@ static void entry_update(Entry *e, Verdict *v) {
         usec_t mono = now(CLOCK_MONOTONIC);
 
         v->watched = e->watched;
-        if (v->kind == VERDICT_TEMPERROR) {
+        /* Anything but pass, warn or fail is no answer. */
+        if (v->kind != VERDICT_PASS && v->kind != VERDICT_WARN && v->kind != VERDICT_FAIL) {
                 if (!e->failure)
                         e->failing_since = v->checked_at;
                 e->backoff = e->backoff ? MIN(2 * e->backoff, VERDICT_RETRY_MAX_USEC) : VERDICT_RETRY_MIN_USEC;
@@ -541,6 +543,11 @@ static void on_whoami_done(DiscoveryResult *result, void *userdata) {
         Manager *m = userdata;
         int r;
 
+        /* An outage is no answer: what the last round found for a family that
+         * no source answered for stays watched (served stale, if need be). */
+        r = discovery_keep_unanswered(result, &m->dns_found);
+        if (r < 0)
+                log_error("Failed to keep the last whoami answers: %s", strerror(-r));
         discovery_result_done(&m->dns_found);
         m->dns_found = *result;
         *result = (DiscoveryResult) {};
@@ -764,10 +771,15 @@ static void manager_load_state(Manager *m) {
                 m->last_refresh = MAX(m->last_refresh, list[i]->checked_at / USEC_PER_SEC * USEC_PER_SEC);
                 e->announced_kind = list[i]->kind;
                 e->announced_reasons = list[i]->reasons;
-                /* Expired, or checked "in the future" (the clock moved back): re-check now. */
-                if (list[i]->expires_at <= rt || list[i]->checked_at > rt)
+                /* Expired, checked "in the future" (the clock moved back), or
+                 * valid for longer than MaxTTL allows (a file we did not
+                 * write so): re-check now. */
+                if (list[i]->expires_at <= rt || list[i]->checked_at > rt ||
+                    list[i]->expires_at - rt > m->config.max_ttl) {
+                        list[i]->expires_at = MIN(list[i]->expires_at, rt);
+                        list[i]->ttl = MIN(list[i]->ttl, m->config.max_ttl);
                         e->due = mono;
-                else
+                } else
                         e->due = mono + (list[i]->expires_at - rt);
         }
         free(list);

@@ -108,6 +108,7 @@ int manager_reload(Manager *m);
  * within ServeStale=), else the failure, else an "unknown" one in *scratch. */
 const Verdict *entry_reported(const Entry *e, Verdict *scratch, bool *ret_stale);
 Entry *manager_get_entry(Manager *m, const Address *a);
+/* Whether a Check may be answered from the cache without asking DNS. */
 bool entry_is_fresh(const Entry *e);
 
 /* Ad-hoc or forced check: calls back when done (never from inside this

@@ -197,6 +197,9 @@ static int parse_entry(char *line, Verdict **ret, const char **why) {
         char *end;
         if (unescape_field(field[8], &end, '\t') < 0 || end)
                 return *why = "malformed message", -EBADMSG;
+        /* D-Bus carries only UTF-8: one bad byte here would fail every GetVerdicts. */
+        if (!strv_is_utf8(v->ptr) || !strv_is_utf8(v->confirmed) || !utf8_is_valid(field[8]))
+                return *why = "not valid UTF-8", -EBADMSG;
         v->message = strdup(field[8]);
         if (!v->message)
                 return -ENOMEM;

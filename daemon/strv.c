@@ -126,3 +126,41 @@ char *strdup_bytes(const void *p, size_t n) {
         s[n] = 0;
         return s;
 }
+
+bool utf8_is_valid(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        while (*p) {
+                unsigned n, c;
+
+                if (*p < 0x80) {
+                        p++;
+                        continue;
+                }
+                if (*p >= 0xc2 && *p <= 0xdf)
+                        n = 1, c = *p & 0x1f;
+                else if (*p >= 0xe0 && *p <= 0xef)
+                        n = 2, c = *p & 0x0f;
+                else if (*p >= 0xf0 && *p <= 0xf4)
+                        n = 3, c = *p & 0x07;
+                else
+                        return false;
+                for (unsigned i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;   /* also stops at the NUL */
+                        c = (c << 6) | (p[i] & 0x3f);
+                }
+                if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) || c > 0x10ffff ||
+                    (c >= 0xd800 && c <= 0xdfff))
+                        return false;
+                p += n + 1;
+        }
+        return true;
+}
+
+bool strv_is_utf8(char * const *l) {
+        for (char * const *i = l; i && *i; i++)
+                if (!utf8_is_valid(*i))
+                        return false;
+        return true;
+}

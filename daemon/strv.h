@@ -23,3 +23,8 @@ int strextendf(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 /* A C string from n bytes that need not be NUL-terminated (DNS data). */
 char *strdup_bytes(const void *p, size_t n);
+
+/* Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF). D-Bus refuses anything else in a string. */
+bool utf8_is_valid(const char *s);
+bool strv_is_utf8(char * const *l);

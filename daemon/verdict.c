@@ -84,6 +84,18 @@ Verdict *verdict_new(const Address *a) {
         return v;
 }
 
+Verdict *verdict_new_failed(const Address *a, const char *message) {
+        Verdict *v = verdict_new(a);
+
+        if (!v)
+                return NULL;
+        v->kind = VERDICT_TEMPERROR;
+        v->message = strdup(message);
+        if (!v->message)
+                return verdict_free(v);
+        return v;
+}
+
 Verdict *verdict_free(Verdict *v) {
         if (!v)
                 return NULL;

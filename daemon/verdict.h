@@ -72,6 +72,9 @@ int verdict_evaluate(const Address *a,
                      Verdict **ret);
 
 Verdict *verdict_new(const Address *a);
+/* A temperror with this message and no times yet: for when no verdict
+ * could be made (made ahead, so that making it cannot fail then). */
+Verdict *verdict_new_failed(const Address *a, const char *message);
 Verdict *verdict_free(Verdict *v);
 Verdict *verdict_copy(const Verdict *v);
 static inline void verdict_freep(Verdict **v) {

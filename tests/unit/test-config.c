@@ -138,6 +138,22 @@ static void test_defaults_and_reset(void **state) {
         config_done(&c);
 }
 
+/* The bounds of the time spans are inclusive. */
+static void test_timespan_bounds(void **state) {
+        Config c;
+
+        assert_int_equal(config_init(&c), 0);
+        assert_int_equal(config_parse_string(&c, "b.conf",
+                "[Resolver]\nTimeout=1ms\n[Cache]\nServeStale=0\nMinTTL=1s\nMaxTTL=30d\n", NULL), 0);
+        assert_int_equal(c.timeout, USEC_PER_MSEC);
+        assert_int_equal(c.serve_stale, 0);
+        assert_int_equal(c.max_ttl, 30 * USEC_PER_DAY);
+        assert_int_equal(config_parse_string(&c, "c.conf", "[Cache]\nServeStale=30d\n[Resolver]\nTimeout=5min\n", NULL), 0);
+        assert_int_equal(c.serve_stale, 30 * USEC_PER_DAY);
+        assert_int_equal(c.timeout, 5 * USEC_PER_MINUTE);
+        config_done(&c);
+}
+
 static void test_unknown_is_warning(void **state) {
         Config c;
         char *error = NULL;
@@ -171,7 +187,19 @@ static void test_malformed(void **state) {
                 { "[Resolver]\nMaxInFlight=-3\n", "bad.conf:2: MaxInFlight=" },
                 { "[Resolver]\nMaxInFlight=12abc\n", "bad.conf:2: MaxInFlight=" },
                 { "[Cache]\nMinTTL=1h\nMaxTTL=1min\n", "bad.conf:3: MinTTL= must not be larger than MaxTTL=" },
-                { "[Cache]\nMaxTTL=99999999999999999999s\n", "bad.conf:2: MaxTTL=: '99999999999999999999s' is too large" },
+                { "[Cache]\nMaxTTL=99999999999999999999s\n", "bad.conf:2: MaxTTL=: '99999999999999999999s' is longer than 30d" },
+                /* #10.7: the assignment that made them clash, also past line 9 */
+                { "[Cache]\n\n\n\n\n\n\n\nMaxTTL=1min\nMinTTL=1h\n", "bad.conf:10: MinTTL= must not be larger than MaxTTL=" },
+                { "[Cache]\nMinTTL=1min\n\n\n\n\n\n\n\nMaxTTL=10s\n", "bad.conf:10: MinTTL= must not be larger than MaxTTL=" },
+                { "[Cache]\nMinTTL=2d\n", "bad.conf:2: MinTTL= must not be larger than MaxTTL=" },
+                /* #10.7: getdns refuses a 0 ms timeout; --check-config must not say OK */
+                { "[Resolver]\nTimeout=500us\n", "bad.conf:2: Timeout=: '500us' is shorter than 1ms" },
+                { "[Resolver]\nTimeout=999usec\n", "bad.conf:2: Timeout=: '999usec' is shorter than 1ms" },
+                /* #10.7: failing_since + ServeStale must not wrap */
+                { "[Cache]\nServeStale=584542y\n", "bad.conf:2: ServeStale=: '584542y' is not a time span" },
+                { "[Cache]\nServeStale=18446744073709551615us\n", "bad.conf:2: ServeStale=: '18446744073709551615us' is longer than 30d" },
+                { "[Cache]\nServeStale=31d\n", "bad.conf:2: ServeStale=: '31d' is longer than 30d" },
+                { "[Cache]\nMaxTTL=60d\n", "bad.conf:2: MaxTTL=: '60d' is longer than 30d" },
                 { "[Cache\nMinTTL=1s\n", "bad.conf:1: malformed section header '[Cache'" },
                 { "[Ca che]\n", "bad.conf:1: malformed section header" },
                 { "[Watch]\njust some words\n", "bad.conf:2: expected KEY=VALUE or [Section], got 'just some words'" },
@@ -306,6 +334,7 @@ int main(void) {
                 cmocka_unit_test(test_upstream),
                 cmocka_unit_test(test_full_file),
                 cmocka_unit_test(test_defaults_and_reset),
+                cmocka_unit_test(test_timespan_bounds),
                 cmocka_unit_test(test_unknown_is_warning),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_files_and_dropins),

@@ -90,6 +90,11 @@ static void test_malformed(void **state) {
                 "ptrwatch-state 1\n192.0.2.1\tpass\t\ta,,b\t\t1\t1\t2\tm\nend 1\n",
                 "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\tbad \\q escape\nend 1\n",
                 "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\t\\x00\nend 1\n",
+                /* #10.6: bytes that are not UTF-8 would make every GetVerdicts fail */
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\tbad \\xff byte\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\tmail.\\xc3\\x28.test\t\t1\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\t\tx\\xed\\xa0\\x80\t1\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\toverlong \\xc0\\xaf\nend 1\n",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 Verdict **v = NULL;
@@ -99,6 +104,16 @@ static void test_malformed(void **state) {
                         fail_msg("accepted malformed state #%zu", i);
                 assert_non_null(error);
                 free(error);
+        }
+        /* well-formed UTF-8 loads, escaped or not */
+        {
+                static const char good[] = "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\tcaf\\xc3\\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7\nend 1\n";
+                Verdict **v = NULL;
+                size_t n = 0;
+                assert_int_equal(state_parse(good, strlen(good), &v, &n, NULL), 0);
+                assert_int_equal(n, 1);
+                assert_string_equal(v[0]->message, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7");
+                verdicts_free(v, n);
         }
         /* a NUL byte inside */
         Verdict **v = NULL;

@@ -1,0 +1,110 @@
+"""A scripted DNS server on 127.0.0.1 for the answers real servers will not
+give on demand: a CNAME in front of NXDOMAIN with chosen TTLs, TTLs with the
+top bit set, an outage switched on and off. Stdlib only; UDP; answers from a
+table keyed by (name, type); counts every question it is asked.
+
+Records are (owner, type, ttl, rdata bytes); the helpers below build them."""
+
+import ipaddress
+import socket
+import struct
+import threading
+
+A, NS, CNAME, SOA, PTR, TXT, AAAA = 1, 2, 5, 6, 12, 16, 28
+NOERROR, SERVFAIL, NXDOMAIN, REFUSED = 0, 2, 3, 5
+
+
+def wire_name(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def a(owner, ttl, address):
+    return (owner, A, ttl, ipaddress.IPv4Address(address).packed)
+
+
+def aaaa(owner, ttl, address):
+    return (owner, AAAA, ttl, ipaddress.IPv6Address(address).packed)
+
+
+def ptr(owner, ttl, target):
+    return (owner, PTR, ttl, wire_name(target))
+
+
+def cname(owner, ttl, target):
+    return (owner, CNAME, ttl, wire_name(target))
+
+
+def soa(owner, ttl, minimum, mname="ns.example.test", rname="hostmaster.example.test"):
+    return (owner, SOA, ttl, wire_name(mname) + wire_name(rname) + struct.pack(">IIIII", 1, 3600, 900, 604800, minimum))
+
+
+def reverse_name(address):
+    return ipaddress.ip_address(address).reverse_pointer
+
+
+class Reply:
+    def __init__(self, rcode=NOERROR, answer=(), authority=()):
+        self.rcode, self.answer, self.authority = rcode, list(answer), list(authority)
+
+
+def encode_rr(rr):
+    owner, rtype, ttl, rdata = rr
+    return wire_name(owner) + struct.pack(">HHIH", rtype, 1, ttl & 0xffffffff, len(rdata)) + rdata
+
+
+class ScriptedDns(threading.Thread):
+    """Answers each question from self.table[(name, type)]: a Reply, or
+    None for no answer at all (a timeout). Anything not in the table gets
+    `default` (REFUSED unless set)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.lock = threading.Lock()
+        self.table = {}
+        self.default = Reply(REFUSED)
+        self.outage = False             # True: SERVFAIL to everything
+        self.asked = []                 # (name as sent, type)
+        self.start()
+
+    def set(self, name, rtype, reply):
+        with self.lock:
+            self.table[(name.rstrip(".").lower(), rtype)] = reply
+
+    def count(self, name, rtype=None):
+        with self.lock:
+            return sum(1 for n, t in self.asked if n.lower() == name.lower() and (rtype is None or t == rtype))
+
+    def run(self):
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            if len(data) < 17:
+                continue
+            i, labels = 12, []
+            while i < len(data) and data[i]:
+                labels.append(data[i + 1:i + 1 + data[i]].decode("latin-1"))
+                i += 1 + data[i]
+            qtype, _qclass = struct.unpack(">HH", data[i + 1:i + 5])
+            question = data[12:i + 5]
+            name = ".".join(labels)
+            with self.lock:
+                self.asked.append((name, qtype))
+                reply = Reply(SERVFAIL) if self.outage else self.table.get((name.lower(), qtype), self.default)
+            if reply is None:
+                continue
+            flags = 0x8000 | 0x0400 | 0x0080 | (data[2] & 0x01) << 8 | reply.rcode   # QR AA RA, RD copied
+            header = data[:2] + struct.pack(">HHHHH", flags, 1, len(reply.answer), len(reply.authority), 0)
+            body = b"".join(encode_rr(rr) for rr in reply.answer + reply.authority)
+            self.sock.sendto(header + question + body, peer)
+
+    def stop(self):
+        self.sock.close()

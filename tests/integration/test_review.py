@@ -1,0 +1,259 @@
+#!/usr/bin/python3
+"""Regression tests for the engine and cache review (issue #10), against a
+scripted DNS server for the odd answers, in private network and mount
+namespaces. Each test names the item it covers and fails on the code before
+the fix."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dnsworld  # noqa: E402
+
+if __name__ == "__main__":
+    dnsworld.isolate(mount=True)
+
+import daemonworld as dw  # noqa: E402
+import scriptdns as sd  # noqa: E402
+
+PTRWATCHD = os.environ.get("PTRWATCHD", "ptrwatchd")
+TOP_BIT = 0x80000001
+root = bus = None
+
+
+def write_config(name, dns, watch=None, cache=None, resolver=None):
+    sections = {
+        "Watch": dict({"Discover": "none"}, **(watch or {})),
+        "Resolver": dict({"Servers": f"127.0.0.1:{dns.port}", "Timeout": "500ms"}, **(resolver or {})),
+        "Cache": dict({"MinTTL": "7s", "MaxTTL": "1d"}, **(cache or {})),
+    }
+    path = os.path.join(root, name)
+    with open(path, "w") as f:
+        for section, keys in sections.items():
+            f.write(f"[{section}]\n" + "".join(f"{k}={v}\n" for k, v in keys.items()))
+    return path
+
+
+def check(conf, *addresses):
+    p = subprocess.run([PTRWATCHD, "--config", conf, "--check", "--json", *addresses],
+                       capture_output=True, text=True, timeout=60)
+    if "Sanitizer" in p.stderr or "runtime error:" in p.stderr:
+        raise AssertionError("sanitizer report:\n" + p.stderr)
+    return {v["address"]: v for v in json.loads(p.stdout)}
+
+
+def confirmed_pair(dns, address, name, ttl=600):
+    """address has PTR name, and name A address: a pass."""
+    dns.set(sd.reverse_name(address), sd.PTR, sd.Reply(answer=[sd.ptr(sd.reverse_name(address), ttl, name)]))
+    dns.set(name, sd.A, sd.Reply(answer=[sd.a(name, ttl, address)]))
+
+
+class NegativeAnswerTtl(unittest.TestCase):
+    """Items 1 and 2 (and #14.7's negative TTL with the top bit set)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dns = sd.ScriptedDns()
+        d = cls.dns
+        # 1: RFC 2317 CNAME (TTL 60) in front of NXDOMAIN (SOA 3600/3600)
+        rev = sd.reverse_name("192.0.2.10")
+        child = "10.0/25.2.0.192.in-addr.arpa"
+        d.set(rev, sd.PTR, sd.Reply(sd.NXDOMAIN, answer=[sd.cname(rev, 60, child)],
+                                    authority=[sd.soa("0/25.2.0.192.in-addr.arpa", 3600, 3600)]))
+        # 1: the forward lookup ends in NXDOMAIN after a CNAME of TTL 45
+        rev = sd.reverse_name("192.0.2.11")
+        d.set(rev, sd.PTR, sd.Reply(answer=[sd.ptr(rev, 600, "mail11.example.test")]))
+        d.set("mail11.example.test", sd.A, sd.Reply(sd.NXDOMAIN, answer=[sd.cname("mail11.example.test", 45, "gone.example.test")],
+                                                    authority=[sd.soa("example.test", 3600, 3600)]))
+        # 1: NODATA after a CNAME keeps working (it did before)
+        rev = sd.reverse_name("192.0.2.12")
+        d.set(rev, sd.PTR, sd.Reply(answer=[sd.cname(rev, 50, "12.0/25.2.0.192.in-addr.arpa")],
+                                    authority=[sd.soa("0/25.2.0.192.in-addr.arpa", 3600, 3600)]))
+        # 2: a positive TTL with the top bit set counts as 0 (then MinTTL)
+        confirmed_pair(d, "192.0.2.13", "top13.example.test", ttl=TOP_BIT)
+        # 2: the top bit in a CNAME's TTL
+        rev = sd.reverse_name("192.0.2.14")
+        d.set(rev, sd.PTR, sd.Reply(answer=[sd.cname(rev, TOP_BIT, "14.0/25.2.0.192.in-addr.arpa"),
+                                            sd.ptr("14.0/25.2.0.192.in-addr.arpa", 600, "cl14.example.test")]))
+        d.set("cl14.example.test", sd.A, sd.Reply(answer=[sd.a("cl14.example.test", 600, "192.0.2.14")]))
+        # 2 / #14.7: negative TTLs with the top bit set, in the SOA's TTL and in its MINIMUM
+        rev = sd.reverse_name("192.0.2.15")
+        d.set(rev, sd.PTR, sd.Reply(sd.NXDOMAIN, authority=[sd.soa("2.0.192.in-addr.arpa", TOP_BIT, 3600)]))
+        rev = sd.reverse_name("192.0.2.16")
+        d.set(rev, sd.PTR, sd.Reply(sd.NXDOMAIN, authority=[sd.soa("2.0.192.in-addr.arpa", 3600, TOP_BIT)]))
+        cls.verdicts = check(write_config("ttl.conf", d), *[f"192.0.2.{i}" for i in range(10, 17)])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dns.stop()
+
+    def verdict(self, address, kind, reasons, ttl):
+        v = self.verdicts[address]
+        self.assertEqual((v["verdict"], v["reasons"], v["ttl"]), (kind, reasons, ttl), v)
+
+    def test_1_cname_before_nxdomain_counts(self):
+        self.verdict("192.0.2.10", "fail", ["no-ptr"], 60)
+
+    def test_1_forward_cname_before_nxdomain_counts(self):
+        self.verdict("192.0.2.11", "fail", ["forward-missing"], 45)
+
+    def test_1_cname_before_nodata_counts(self):
+        self.verdict("192.0.2.12", "fail", ["no-ptr"], 50)
+
+    def test_2_top_bit_ttl_is_zero(self):
+        self.verdict("192.0.2.13", "pass", [], 7)
+
+    def test_2_top_bit_cname_ttl_is_zero(self):
+        self.verdict("192.0.2.14", "pass", [], 7)
+
+    def test_2_top_bit_negative_ttl_is_zero(self):
+        self.verdict("192.0.2.15", "fail", ["no-ptr"], 7)
+        self.verdict("192.0.2.16", "fail", ["no-ptr"], 7)
+
+
+class DaemonTest(unittest.TestCase):
+    def setUp(self):
+        self.dns = sd.ScriptedDns()
+        self.addCleanup(self.dns.stop)
+
+    def start(self, conf, **kw):
+        d = dw.Daemon(root, bus, conf, **kw).start()
+        self.addCleanup(self._stop, d)
+        return d
+
+    def _stop(self, d):
+        d.stop()
+        err = d.stderr()
+        if "Sanitizer" in err or "runtime error:" in err:
+            self.fail("sanitizer report:\n" + err)
+
+
+class AdhocStale(DaemonTest):
+    """Item 3: an unwatched stale verdict is served only within the backoff."""
+
+    def test_3_stale_adhoc_verdict_is_checked_again_after_backoff(self):
+        address, rev = "192.0.2.40", sd.reverse_name("192.0.2.40")
+        confirmed_pair(self.dns, address, "p40.example.test", ttl=1)
+        self.start(write_config("adhoc.conf", self.dns, cache={"MinTTL": "1s"}))
+        client = dw.Client(bus)
+        first = client.check(address)
+        self.assertEqual(first["verdict"], "pass")
+
+        # expired, then DNS fails: the live check's temperror keeps the pass, stale
+        dw.wait_for(lambda: time.time() * 1e6 > first["expires_at"], "the verdict to expire")
+        self.dns.outage = True
+        stale = client.check(address)
+        self.assertEqual((stale["verdict"], stale["stale"]), ("pass", True), stale)
+        asked = self.dns.count(rev, sd.PTR)
+
+        # DNS recovers with other data; within the 30 s backoff the stale
+        # verdict is served and nothing is asked
+        self.dns.outage = False
+        self.dns.set(rev, sd.PTR, sd.Reply(sd.NXDOMAIN, authority=[sd.soa("2.0.192.in-addr.arpa", 600, 600)]))
+        again = client.check(address)
+        self.assertEqual((again["verdict"], again["stale"]), ("pass", True))
+        self.assertEqual(self.dns.count(rev, sd.PTR), asked)
+
+        # after the backoff a Check asks again and reports the new data
+        fresh = dw.wait_for(lambda: (lambda v: v if v["verdict"] == "fail" else None)(client.check(address)),
+                            "a new answer once the backoff has passed", deadline=45)
+        self.assertEqual((fresh["reasons"], fresh["stale"]), (["no-ptr"], False))
+        self.assertGreater(self.dns.count(rev, sd.PTR), asked)
+
+
+class WhoamiOutage(DaemonTest):
+    """Items 4 and 5: a custom Whoami= name in mixed case; an outage of every
+    whoami source keeps the address found before."""
+
+    def test_4_5_outage_keeps_discovered_address(self):
+        address = "192.0.2.41"
+        self.dns.set("myip.example.test", sd.A, sd.Reply(answer=[sd.a("myip.example.test", 0, address)]))
+        confirmed_pair(self.dns, address, "p41.example.test")
+        conf = write_config("whoami.conf", self.dns, watch={
+            "Discover": "dns", "Whoami": f"MYIP.Example.TEST/A@127.0.0.1:{self.dns.port}"})
+        d = self.start(conf)
+        client = dw.Client(bus)
+        # 5: the answer's owner name is compared case-insensitively
+        dw.wait_for(lambda: client.get("Addresses") == [address], "the whoami address watched")
+        dw.wait_for(lambda: any(v["verdict"] == "pass" for v in client.verdicts()), "a pass")
+
+        # 4: every source fails; a refresh keeps the address, served stale
+        self.dns.outage = True
+        client.refresh()
+        self.assertEqual(client.get("Addresses"), [address])
+        v = {x["address"]: x for x in client.verdicts()}[address]
+        self.assertEqual((v["verdict"], v["stale"]), ("pass", True), v)
+        self.assertIn("No whoami source answered over IPv4: still watching 192.0.2.41", d.stderr())
+
+        # an answer replaces it
+        self.dns.outage = False
+        self.dns.set("myip.example.test", sd.A, sd.Reply(answer=[sd.a("myip.example.test", 0, "192.0.2.42")]))
+        confirmed_pair(self.dns, "192.0.2.42", "p42.example.test")
+        client.refresh()
+        self.assertEqual(client.get("Addresses"), ["192.0.2.42"])
+
+
+class StateFile(DaemonTest):
+    """Item 6: a state file we did not write cannot break the API or stop
+    re-checks."""
+
+    def state_dir(self, lines):
+        state = tempfile.mkdtemp(prefix="state-", dir=root)
+        with open(os.path.join(state, "verdicts"), "w") as f:
+            f.write("ptrwatch-state 1\n" + "".join(line + "\n" for line in lines) + f"end {len(lines)}\n")
+        return state
+
+    def test_6_invalid_utf8_does_not_break_get_verdicts(self):
+        now = int(time.time() * 1e6)
+        good = f"192.0.2.43\tpass\t\tp43.example.test\tp43.example.test\t600000000\t{now}\t{now + 600000000}\tok"
+        bad = f"192.0.2.44\tpass\t\tp44.example.test\tp44.example.test\t600000000\t{now}\t{now + 600000000}\tbad \\xff byte"
+        state = self.state_dir([good, bad])
+        confirmed_pair(self.dns, "192.0.2.43", "p43.example.test")
+        confirmed_pair(self.dns, "192.0.2.44", "p44.example.test")
+        self.start(write_config("utf8.conf", self.dns, watch={"Addresses": "192.0.2.43 192.0.2.44"}), state_dir=state)
+        client = dw.Client(bus)
+        verdicts = dw.wait_for(lambda: (lambda v: v if all(x["verdict"] == "pass" for x in v) else None)(
+            client.verdicts()), "both verdicts")
+        self.assertEqual(sorted(v["address"] for v in verdicts), ["192.0.2.43", "192.0.2.44"])
+        self.assertTrue(any(n.startswith("verdicts.corrupt-") for n in os.listdir(state)))
+
+    def test_6_far_future_expiry_is_checked_again(self):
+        address, rev = "192.0.2.45", sd.reverse_name("192.0.2.45")
+        now = int(time.time() * 1e6)
+        entry = f"{address}\tpass\t\tp45.example.test\tp45.example.test\t600000000\t{now}\t{2 ** 63}\tok"
+        state = self.state_dir([entry])
+        self.dns.set(rev, sd.PTR, sd.Reply(sd.NXDOMAIN, authority=[sd.soa("2.0.192.in-addr.arpa", 600, 600)]))
+        self.start(write_config("future.conf", self.dns, watch={"Addresses": address}), state_dir=state)
+        client = dw.Client(bus)
+        v = dw.wait_for(lambda: (lambda v: v if v[0]["verdict"] == "fail" else None)(client.verdicts()),
+                        "the loaded verdict re-checked")
+        self.assertGreaterEqual(self.dns.count(rev, sd.PTR), 1)
+        self.assertLessEqual(v[0]["expires_at"], (time.time() + 86400) * 1e6)
+
+
+class ConfigBounds(unittest.TestCase):
+    """Item 7: --check-config never says OK to what the daemon cannot use."""
+
+    def test_7_submillisecond_timeout_refused(self):
+        path = os.path.join(root, "timeout.conf")
+        with open(path, "w") as f:
+            f.write("[Resolver]\nTimeout=500us\n")
+        p = subprocess.run([PTRWATCHD, "--config", path, "--check-config"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(f"{path}:2: Timeout=: '500us' is shorter than 1ms", p.stdout + p.stderr)
+
+
+if __name__ == "__main__":
+    root = tempfile.mkdtemp(prefix="ptrwatch-review-")
+    os.chmod(root, 0o755)
+    bus = dw.Bus(root)
+    bus.start()
+    try:
+        unittest.main(verbosity=2)
+    finally:
+        bus.stop()
