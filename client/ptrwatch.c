@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sysexits.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
@@ -17,17 +16,9 @@
 #include "log.h"
 #include "macro.h"
 #include "output.h"
+#include "protocol.h"
 #include "strv.h"
 #include "verdict.h"
-
-#define BUS_NAME      "org.ptrwatch.PtrWatch1"
-#define BUS_PATH      "/org/ptrwatch/PtrWatch1"
-#define BUS_INTERFACE "org.ptrwatch.PtrWatch1.Manager"
-#define BUS_ERROR_RATE_LIMITED "org.ptrwatch.PtrWatch1.Error.RateLimited"
-#define CHECK_FORCE 1
-
-/* Exit status when nothing could be learned (monitoring: UNKNOWN). */
-#define EXIT_UNKNOWN 3
 
 static bool arg_json;
 static bool arg_nagios;
@@ -79,7 +70,7 @@ static int call_failed(const char *what, const sd_bus_error *error, int r) {
                           "watched addresses, which are always answered from the cache.", what, error->message);
         else if (sd_bus_error_has_name(error, SD_BUS_ERROR_INVALID_ARGS)) {
                 log_error("%s: %s", what, error->message);
-                return -EX_USAGE;
+                return -EXIT_USAGE;
         } else
                 log_error("%s failed: %s", what, error->message ? error->message : strerror(-r));
         return -EXIT_UNKNOWN;
@@ -349,7 +340,7 @@ static int verb_check(int argc, char *argv[], sd_bus *bus) {
                 Verdict *v = NULL;
 
                 r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Check", &error, &reply, "st",
-                                       argv[i], (uint64_t) (arg_force ? CHECK_FORCE : 0));
+                                       argv[i], (uint64_t) (arg_force ? BUS_CHECK_FORCE : 0));
                 if (r < 0) {
                         r = call_failed("Check", &error, r);
                         break;
@@ -554,7 +545,7 @@ int main(int argc, char *argv[]) {
         log_set_program("ptrwatch");
         r = parse_argv(argc, argv);
         if (r <= 0)
-                return r < 0 ? EX_USAGE : EXIT_SUCCESS;
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 
         args = optind < argc ? argv + optind : default_verb;
         n = optind < argc ? argc - optind : 1;
@@ -563,23 +554,23 @@ int main(int argc, char *argv[]) {
                         verb = &verbs[i];
         if (!verb) {
                 log_error("Unknown command '%s' (try --help)", args[0]);
-                return EX_USAGE;
+                return EXIT_USAGE;
         }
         if (n < verb->min_args || n > verb->max_args) {
                 log_error(n < verb->min_args ? "'%s' needs at least one ADDRESS" : "'%s' takes no arguments",
                           verb->name);
-                return EX_USAGE;
+                return EXIT_USAGE;
         }
         if (arg_force && verb->run != verb_check) {
                 log_error("--force only goes with check");
-                return EX_USAGE;
+                return EXIT_USAGE;
         }
         /* Refuse malformed addresses before any bus call. */
         for (int i = 1; verb->run == verb_check && i < n; i++) {
                 const char *why;
                 if (address_parse(args[i], NULL, &why) < 0) {
                         log_error("Invalid address '%s': %s", args[i], why);
-                        return EX_USAGE;
+                        return EXIT_USAGE;
                 }
         }
 

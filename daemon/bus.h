@@ -4,15 +4,7 @@
 #include <systemd/sd-bus.h>
 
 #include "manager.h"
-
-#define BUS_NAME      "org.ptrwatch.PtrWatch1"
-#define BUS_PATH      "/org/ptrwatch/PtrWatch1"
-#define BUS_INTERFACE "org.ptrwatch.PtrWatch1.Manager"
-
-#define BUS_ERROR_RATE_LIMITED "org.ptrwatch.PtrWatch1.Error.RateLimited"
-
-/* Check() flags */
-#define BUS_CHECK_FORCE 1u
+#include "protocol.h"
 
 extern const sd_bus_error_map bus_error_map[];
 

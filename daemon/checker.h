@@ -2,7 +2,7 @@
 #pragma once
 
 #include "resolver.h"
-#include "verdict.h"
+#include "evaluate.h"
 
 typedef struct Checker Checker;
 

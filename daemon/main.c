@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sysexits.h>
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -17,6 +16,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "oneshot.h"
+#include "protocol.h"
 
 #define STATE_DIR_DEFAULT "/var/lib/ptrwatch"
 
@@ -241,7 +241,7 @@ int main(int argc, char *argv[]) {
         log_parse_environment();
         r = parse_argv(argc, argv);
         if (r <= 0)
-                return r < 0 ? EX_USAGE : EXIT_SUCCESS;
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 
         if (!arg_check && !arg_check_config)
                 return run_daemon();
@@ -249,7 +249,7 @@ int main(int argc, char *argv[]) {
         if (arg_check) {
                 r = parse_addresses(argv + optind, (size_t) (argc - optind), &addresses);
                 if (r < 0)
-                        return r == -ENOMEM ? 3 : EX_USAGE;
+                        return r == -ENOMEM ? EXIT_UNKNOWN : EXIT_USAGE;
         }
 
         r = config_init(&config);
@@ -262,7 +262,7 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "%s\n", error ? error : strerror(-r));
                 config_done(&config);
                 /* --check could not run: that is UNKNOWN to a monitoring system. */
-                return arg_check ? 3 : EXIT_FAILURE;
+                return arg_check ? EXIT_UNKNOWN : EXIT_FAILURE;
         }
 
         if (arg_check_config) {

@@ -8,10 +8,10 @@
 #include "log.h"
 #include "macro.h"
 #include "oneshot.h"
+#include "protocol.h"
 #include "output.h"
 
 /* Exit status when the check could not be run at all (monitoring: UNKNOWN). */
-#define EXIT_UNKNOWN 3
 
 typedef struct Batch {
         sd_event *event;

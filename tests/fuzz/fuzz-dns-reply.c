@@ -20,7 +20,7 @@
 #include "hostname.h"
 #include "macro.h"
 #include "strv.h"
-#include "verdict.h"
+#include "evaluate.h"
 
 static void classify(const getdns_dict *response, const char *qname, uint16_t qtype) {
         static const VerdictPolicy policy = { .min_ttl = 30 * USEC_PER_SEC, .max_ttl = USEC_PER_DAY };

@@ -7,7 +7,7 @@
 
 #include "macro.h"
 #include "strv.h"
-#include "verdict.h"
+#include "evaluate.h"
 
 #define NOW (1795000000ULL * USEC_PER_SEC)
 

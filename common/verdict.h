@@ -4,7 +4,6 @@
 #include <stdbool.h>
 
 #include "address.h"
-#include "dnsreply.h"
 #include "timeutil.h"
 
 typedef enum VerdictKind {
@@ -35,8 +34,6 @@ typedef enum Reason {
 #define REASON_WARNINGS (REASON_BIT(REASON_MULTIPLE_PTR) | REASON_BIT(REASON_GENERIC_PTR) | \
                          REASON_BIT(REASON_HELO_MISMATCH) | REASON_BIT(REASON_INVALID_NAME))
 
-/* Every PTR name is forward-checked, up to this many. */
-#define VERDICT_PTR_NAMES_MAX 32
 /* A temperror is retried after this long first, doubling up to the maximum. */
 #define VERDICT_RETRY_MIN_USEC (30 * USEC_PER_SEC)
 #define VERDICT_RETRY_MAX_USEC (5 * USEC_PER_MINUTE)
@@ -54,22 +51,6 @@ typedef struct Verdict {
         bool stale;
         bool watched;
 } Verdict;
-
-typedef struct VerdictPolicy {
-        const char *helo_name;          /* NULL: no HELO check */
-        usec_t min_ttl;
-        usec_t max_ttl;
-} VerdictPolicy;
-
-/* Decide the verdict for address a from the PTR reply and one forward reply
- * per PTR name (forward[i] belongs to ptr->names[i]; NULL where that name was
- * not asked: invalid, or past VERDICT_PTR_NAMES_MAX). Pure: no I/O. */
-int verdict_evaluate(const Address *a,
-                     const DnsReply *ptr,
-                     const DnsReply * const *forward,
-                     const VerdictPolicy *policy,
-                     usec_t now_realtime,
-                     Verdict **ret);
 
 Verdict *verdict_new(const Address *a);
 /* A temperror with this message and no times yet: for when no verdict

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "dnsreply.h"
+#include "verdict.h"
+
+/* The verdict rules of the contract: from DNS replies to a Verdict. */
+
+/* Every PTR name is forward-checked, up to this many. */
+#define VERDICT_PTR_NAMES_MAX 32
+
+typedef struct VerdictPolicy {
+        const char *helo_name;          /* NULL: no HELO check */
+        usec_t min_ttl;
+        usec_t max_ttl;
+} VerdictPolicy;
+
+/* Decide the verdict for address a from the PTR reply and one forward reply
+ * per PTR name (forward[i] belongs to ptr->names[i]; NULL where that name was
+ * not asked: invalid, or past VERDICT_PTR_NAMES_MAX). Pure: no I/O. */
+int verdict_evaluate(const Address *a,
+                     const DnsReply *ptr,
+                     const DnsReply * const *forward,
+                     const VerdictPolicy *policy,
+                     usec_t now_realtime,
+                     Verdict **ret);
