@@ -19,6 +19,7 @@
 #include "protocol.h"
 #include "strv.h"
 #include "verdict.h"
+#include "verdict-wire.h"
 
 static bool arg_json;
 static bool arg_nagios;
@@ -76,102 +77,6 @@ static int call_failed(const char *what, const sd_bus_error *error, int r) {
         return -EXIT_UNKNOWN;
 }
 
-static int read_strv_variant(sd_bus_message *m, char ***ret) {
-        char **l = NULL;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'v', "as");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read_strv(m, &l);
-        if (r < 0)
-                return r;
-        /* an empty list reads as NULL: keep NULL, the model treats it as empty */
-        if (l && !l[0])
-                l = strv_free(l);
-        *ret = l;
-        return sd_bus_message_exit_container(m);
-}
-
-/* One a{sv} verdict into the common model. */
-static int read_verdict(sd_bus_message *m, Verdict **ret) {
-        _cleanup_(verdict_freep) Verdict *v = NULL;
-        Address none = { .family = AF_INET };
-        int r;
-
-        v = verdict_new(&none);
-        if (!v)
-                return -ENOMEM;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r <= 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *s;
-                uint64_t t;
-                int b;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, "address") || streq(key, "verdict") || streq(key, "message")) {
-                        r = sd_bus_message_read(m, "v", "s", &s);
-                        if (r < 0)
-                                return r;
-                        if (streq(key, "address") && address_parse(s, &v->address, NULL) < 0)
-                                return -EBADMSG;
-                        if (streq(key, "verdict")) {
-                                int k = verdict_kind_from_string(s);
-                                v->kind = k < 0 ? VERDICT_UNKNOWN : (VerdictKind) k;
-                        }
-                        if (streq(key, "message") && !(v->message = strdup(s)))
-                                return -ENOMEM;
-                } else if (streq(key, "reasons")) {
-                        _cleanup_strv_free_ char **l = NULL;
-                        r = read_strv_variant(m, &l);
-                        if (r < 0)
-                                return r;
-                        for (char **i = l; i && *i; i++) {
-                                int k = reason_from_string(*i);
-                                if (k >= 0)
-                                        v->reasons |= REASON_BIT(k);
-                        }
-                } else if (streq(key, "ptr") || streq(key, "confirmed")) {
-                        r = read_strv_variant(m, streq(key, "ptr") ? &v->ptr : &v->confirmed);
-                        if (r < 0)
-                                return r;
-                } else if (streq(key, "ttl") || streq(key, "checked_at") || streq(key, "expires_at")) {
-                        r = sd_bus_message_read(m, "v", "t", &t);
-                        if (r < 0)
-                                return r;
-                        if (streq(key, "ttl"))
-                                v->ttl = t * USEC_PER_SEC;
-                        else if (streq(key, "checked_at"))
-                                v->checked_at = t;
-                        else
-                                v->expires_at = t;
-                } else if (streq(key, "stale") || streq(key, "watched")) {
-                        r = sd_bus_message_read(m, "v", "b", &b);
-                        if (r < 0)
-                                return r;
-                        *(streq(key, "stale") ? &v->stale : &v->watched) = b;
-                } else {
-                        r = sd_bus_message_skip(m, "v");        /* a newer daemon's key */
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(v);
-        return 1;
-}
-
 static int append_verdict(Verdicts *l, Verdict *v) {
         Verdict **a = reallocarray(l->v, l->n + 1, sizeof(Verdict *));
 
@@ -194,7 +99,7 @@ static int get_verdicts(sd_bus *bus, Verdicts *ret) {
         if (r < 0)
                 return call_failed("GetVerdicts", &error, r);
         r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (r >= 0 && (r = read_verdict(reply, &v)) > 0)
+        while (r >= 0 && (r = verdict_read_bus(reply, &v)) > 0)
                 r = append_verdict(ret, v);
         if (r < 0) {
                 log_error("Malformed reply from ptrwatchd: %s", strerror(-r));
@@ -345,7 +250,7 @@ static int verb_check(int argc, char *argv[], sd_bus *bus) {
                         r = call_failed("Check", &error, r);
                         break;
                 }
-                r = read_verdict(reply, &v);
+                r = verdict_read_bus(reply, &v);
                 if (r <= 0) {
                         log_error("Malformed reply from ptrwatchd: %s", strerror(r < 0 ? -r : EBADMSG));
                         r = -EXIT_UNKNOWN;

@@ -15,6 +15,7 @@
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MAX3(a, b, c) MAX(MAX((a), (b)), (c))
 #define CLAMP(x, lo, hi) MIN(MAX((x), (lo)), (hi))
 
 /* Hand a pointer over and leave NULL behind, so a _cleanup_ does not free it. */

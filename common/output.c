@@ -4,58 +4,11 @@
 
 #include "macro.h"
 #include "output.h"
+#include "verdict-wire.h"
 #include "strv.h"
 
 /* Beyond this many PTR names the table shows the first few and a count. */
 #define TABLE_PTR_NAMES_SHOWN 3
-
-void verdict_write_json(JsonWriter *w, const Verdict *v) {
-        char addr[ADDRESS_STRING_MAX], rname[REVERSE_NAME_MAX], t[RFC3339_MAX];
-
-        json_begin_object(w);
-        json_key(w, "address");
-        json_string(w, address_to_string(&v->address, addr));
-        json_key(w, "reverse_name");
-        address_reverse_name(&v->address, rname);
-        json_string(w, rname);
-        json_key(w, "verdict");
-        json_string(w, verdict_kind_to_string(v->kind));
-        json_key(w, "reasons");
-        json_begin_array(w);
-        for (Reason r = 0; r < _REASON_MAX; r++)
-                if (v->reasons & REASON_BIT(r))
-                        json_string(w, reason_to_string(r));
-        json_end_array(w);
-        json_key(w, "ptr");
-        json_begin_array(w);
-        for (char **p = v->ptr; p && *p; p++)
-                json_string(w, *p);
-        json_end_array(w);
-        json_key(w, "confirmed");
-        json_begin_array(w);
-        for (char **p = v->confirmed; p && *p; p++)
-                json_string(w, *p);
-        json_end_array(w);
-        json_key(w, "message");
-        json_string(w, v->message ? v->message : "");
-        json_key(w, "ttl");
-        json_integer(w, (int64_t) (v->ttl / USEC_PER_SEC));
-        json_key(w, "checked_at");
-        if (v->checked_at > 0)
-                json_string(w, format_rfc3339(t, v->checked_at));
-        else
-                json_null(w);
-        json_key(w, "expires_at");
-        if (v->expires_at > 0)
-                json_string(w, format_rfc3339(t, v->expires_at));
-        else
-                json_null(w);
-        json_key(w, "stale");
-        json_boolean(w, v->stale);
-        json_key(w, "watched");
-        json_boolean(w, v->watched);
-        json_end_object(w);
-}
 
 void verdicts_print_json_array(FILE *f, Verdict * const *v, size_t n, bool pretty) {
         JsonWriter w;

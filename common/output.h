@@ -14,7 +14,6 @@ typedef struct TableOptions {
         bool colour;
 } TableOptions;
 
-void verdict_write_json(JsonWriter *w, const Verdict *v);
 void verdicts_print_json_array(FILE *f, Verdict * const *v, size_t n, bool pretty);
 void verdicts_print_table(FILE *f, Verdict * const *v, size_t n, const TableOptions *o);
 VerdictKind verdicts_worst(Verdict * const *v, size_t n);

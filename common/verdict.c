@@ -51,6 +51,16 @@ int reason_from_string(const char *s) {
         return lookup(reason_names, _REASON_MAX, s);
 }
 
+char **reasons_to_strv(unsigned reasons, const char *buf[static _REASON_MAX + 1]) {
+        size_t n = 0;
+
+        for (Reason r = 0; r < _REASON_MAX; r++)
+                if (reasons & REASON_BIT(r))
+                        buf[n++] = reason_to_string(r);
+        buf[n] = NULL;
+        return (char **) buf;
+}
+
 int verdict_kind_severity(VerdictKind k) {
         switch (k) {
         case VERDICT_PASS:      return 0;

@@ -66,6 +66,8 @@ const char *verdict_kind_to_string(VerdictKind k);
 int verdict_kind_from_string(const char *s);
 const char *reason_to_string(Reason r);
 int reason_from_string(const char *s);
+/* The names of the reasons set, in Reason order, in buf (no allocation). */
+char **reasons_to_strv(unsigned reasons, const char *buf[static _REASON_MAX + 1]);
 
 /* pass < warn < temperror = unknown < fail */
 int verdict_kind_severity(VerdictKind k);

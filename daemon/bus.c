@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "verdict-wire.h"
 #include "bounds.h"
 #include "log.h"
 #include "macro.h"
@@ -39,104 +40,16 @@ struct Bus {
         Bucket buckets[RATELIMIT_SENDERS_MAX];
 };
 
-/* ---- the verdict dictionary: keys are the JSON keys ---- */
-
-static int append_entry(sd_bus_message *reply, const char *key, const char *type, ...) {
-        va_list ap;
-        int r;
-
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "s", key);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'v', type);
-        if (r < 0)
-                return r;
-        va_start(ap, type);
-        r = sd_bus_message_appendv(reply, type, ap);
-        va_end(ap);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
-}
-
-static int append_strv_entry(sd_bus_message *reply, const char *key, char **l) {
-        int r;
-
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "s", key);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'v', "as");
-        if (r >= 0)
-                r = sd_bus_message_append_strv(reply, l);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r;
-}
-
-static char **reasons_strv(unsigned reasons) {
-        char **l = calloc(_REASON_MAX + 1, sizeof(char *));
-        size_t n = 0;
-
-        if (!l)
-                return NULL;
-        for (Reason r = 0; r < _REASON_MAX; r++)
-                if (reasons & REASON_BIT(r) && !(l[n++] = strdup(reason_to_string(r))))
-                        return strv_free(l);
-        return l;
-}
-
 int bus_append_verdict(sd_bus_message *reply, const Entry *e) {
-        char addr[ADDRESS_STRING_MAX], rname[REVERSE_NAME_MAX];
-        _cleanup_strv_free_ char **reasons = NULL;
-        char *empty[] = { NULL };
-        Verdict scratch;
+        Verdict scratch, view;
         bool stale;
-        const Verdict *v = entry_reported(e, &scratch, &stale);
-        int r;
 
-        reasons = reasons_strv(v->reasons);
-        if (!reasons)
-                return -ENOMEM;
-        address_to_string(&e->address, addr);
-        address_reverse_name(&e->address, rname);
-
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r >= 0)
-                r = append_entry(reply, "address", "s", addr);
-        if (r >= 0)
-                r = append_entry(reply, "reverse_name", "s", rname);
-        if (r >= 0)
-                r = append_entry(reply, "verdict", "s", verdict_kind_to_string(v->kind));
-        if (r >= 0)
-                r = append_strv_entry(reply, "reasons", reasons);
-        if (r >= 0)
-                r = append_strv_entry(reply, "ptr", v->ptr ? v->ptr : empty);
-        if (r >= 0)
-                r = append_strv_entry(reply, "confirmed", v->confirmed ? v->confirmed : empty);
-        if (r >= 0)
-                r = append_entry(reply, "message", "s", v->message ? v->message : "not checked yet");
-        if (r >= 0)
-                r = append_entry(reply, "ttl", "t", (uint64_t) (v->ttl / USEC_PER_SEC));
-        if (r >= 0)
-                r = append_entry(reply, "checked_at", "t", (uint64_t) v->checked_at);
-        if (r >= 0)
-                r = append_entry(reply, "expires_at", "t", (uint64_t) v->expires_at);
-        if (r >= 0)
-                r = append_entry(reply, "stale", "b", (int) stale);
-        if (r >= 0)
-                r = append_entry(reply, "watched", "b", (int) e->watched);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r;
+        /* The verdict as reported: a shallow copy that says whether it is
+         * stale and watched, which the entry knows. */
+        view = *entry_reported(e, &scratch, &stale);
+        view.stale = stale;
+        view.watched = e->watched;
+        return verdict_append_bus(reply, &view);
 }
 
 /* ---- who may do what ---- */
@@ -424,19 +337,17 @@ static const sd_bus_vtable manager_vtable[] = {
 
 static void on_verdict_changed(Manager *manager, const Entry *e, VerdictKind old, const Verdict *v) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
-        _cleanup_strv_free_ char **reasons = reasons_strv(v->reasons);
+        const char *reasons[_REASON_MAX + 1];
         Bus *b = manager->hooks.userdata;
         char addr[ADDRESS_STRING_MAX];
         int r;
 
-        if (!reasons)
-                return;
         r = sd_bus_message_new_signal(b->bus, &signal, BUS_PATH, BUS_INTERFACE, "VerdictChanged");
         if (r >= 0)
                 r = sd_bus_message_append(signal, "sss", address_to_string(&e->address, addr),
                                           verdict_kind_to_string(old), verdict_kind_to_string(v->kind));
         if (r >= 0)
-                r = sd_bus_message_append_strv(signal, reasons);
+                r = sd_bus_message_append_strv(signal, reasons_to_strv(v->reasons, reasons));
         if (r >= 0)
                 r = sd_bus_send(b->bus, signal, NULL);
         if (r < 0)

@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "output.h"
 #include "strv.h"
+#include "verdict-wire.h"
 
 static char *render(void (*fn)(JsonWriter *w, const void *arg), const void *arg, bool pretty) {
         char *buf = NULL;
@@ -83,8 +84,27 @@ static void test_verdict_object(void **state) {
         s = render(write_verdict, v, false);
         assert_non_null(strstr(s, "\"verdict\": \"unknown\""));
         assert_non_null(strstr(s, "\"checked_at\": null"));
+        assert_non_null(strstr(s, "\"message\": \"not checked yet\""));
         free(s);
         verdict_free(v);
+}
+
+/* The one table of keys: unique, each with a D-Bus type, exactly the
+ * contract's keys. */
+static void test_wire_keys(void **state) {
+        static const char * const contract[] = {
+                "address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "message",
+                "ttl", "checked_at", "expires_at", "stale", "watched",
+        };
+
+        assert_int_equal(verdict_wire_keys_count, ELEMENTSOF(contract));
+        for (size_t i = 0; i < verdict_wire_keys_count; i++) {
+                assert_string_equal(verdict_wire_keys[i].key, contract[i]);
+                assert_non_null(wire_type_signature(verdict_wire_keys[i].type));
+                for (size_t j = 0; j < i; j++)
+                        assert_string_not_equal(verdict_wire_keys[i].key, verdict_wire_keys[j].key);
+        }
+        assert_null(wire_type_signature(_WIRE_TYPE_MAX));
 }
 
 static void test_summary(void **state) {
@@ -116,6 +136,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_escapes),
                 cmocka_unit_test(test_verdict_object),
+                cmocka_unit_test(test_wire_keys),
                 cmocka_unit_test(test_summary),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
