@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Every bound the daemon enforces, in one place. The per-query bounds
- * (queries in flight, PTR names per address, CNAME chain length, state file
- * size) live beside their code: MAX_IN_FLIGHT_LIMIT, VERDICT_PTR_NAMES_MAX,
- * DNS_CNAME_CHAIN_MAX, STATE_FILE_MAX. */
+#include "timeutil.h"
+
+/* The bounds on what callers and the configuration can make the daemon hold.
+ * Others live beside their code: MAX_IN_FLIGHT_LIMIT (resolver.h),
+ * VERDICT_PTR_NAMES_MAX (evaluate.h), DNS_CNAME_CHAIN_MAX (dnsreply.h),
+ * STATE_FILE_MAX and STATE_ENTRIES_MAX (state.h), the time-span limits of
+ * the configuration (config.c). */
 
 /* Ad-hoc (not watched) addresses kept in the cache; the least recently used
  * one goes first. */
@@ -12,13 +15,17 @@
 
 /* D-Bus calls waiting for a live check or a refresh, all callers together.
  * dbus-daemon itself allows 128 pending replies per connection and never
- * times them out; beyond this the daemon answers LimitsExceeded at once. */
+ * times them out; beyond this the daemon answers LimitsExceeded at once.
+ * Unprivileged users share what root and ptrwatchd leave free, each UID at
+ * most its own share, so that no user can starve root's calls. */
 #define PENDING_REPLIES_MAX 1024
+#define PENDING_RESERVED_PRIVILEGED 256
+#define PENDING_PER_USER_MAX 64
 
-/* Ad-hoc live checks by unprivileged callers: a token bucket per sender. */
+/* Ad-hoc live checks by unprivileged callers: a token bucket per UID. */
 #define RATELIMIT_BURST 10
 #define RATELIMIT_INTERVAL_USEC (6 * USEC_PER_SEC)     /* one token back every 6 s: 10/min */
-#define RATELIMIT_SENDERS_MAX 512
+#define RATELIMIT_USERS_MAX 512
 
 /* Entries of one list key in the configuration (Addresses= and the like),
  * all its assignments together. */

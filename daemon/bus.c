@@ -9,6 +9,7 @@
 #include "bus.h"
 #include "verdict-wire.h"
 #include "bounds.h"
+#include "ratelimit.h"
 #include "log.h"
 #include "macro.h"
 #include "strv.h"
@@ -19,25 +20,26 @@ const sd_bus_error_map bus_error_map[] = {
         SD_BUS_ERROR_MAP_END
 };
 
+/* Who called: asked of dbus-daemon only when a call may cost DNS queries. */
+typedef struct Caller {
+        uid_t uid;
+        bool privileged;                /* root or the daemon's user; everyone on a session bus */
+} Caller;
+
 typedef struct PendingCall PendingCall;
 struct PendingCall {
         Bus *bus;
         sd_bus_message *message;
+        Caller caller;
         PendingCall *prev, *next;
 };
-
-typedef struct Bucket {
-        char *sender;
-        double tokens;
-        usec_t updated;
-} Bucket;
 
 struct Bus {
         sd_bus *bus;
         Manager *manager;
         bool user;
         PendingCall *pending;
-        Bucket buckets[RATELIMIT_SENDERS_MAX];
+        RateLimit limits;
 };
 
 int bus_append_verdict(sd_bus_message *reply, const Entry *e) {
@@ -46,7 +48,7 @@ int bus_append_verdict(sd_bus_message *reply, const Entry *e) {
 
         /* The verdict as reported: a shallow copy that says whether it is
          * stale and watched, which the entry knows. */
-        view = *entry_reported(e, &scratch, &stale);
+        view = *manager_reported(e->manager, e, &scratch, &stale);
         view.stale = stale;
         view.watched = e->watched;
         return verdict_append_bus(reply, &view);
@@ -54,64 +56,47 @@ int bus_append_verdict(sd_bus_message *reply, const Entry *e) {
 
 /* ---- who may do what ---- */
 
-/* Root and the daemon's own user; everyone on a session bus. */
-static bool caller_is_privileged(Bus *b, sd_bus_message *m) {
+static int caller_get(Bus *b, sd_bus_message *m, Caller *ret) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uid_t uid;
+        int r;
 
-        if (b->user)
-                return true;
-        /* A round trip to dbus-daemon: only taken for forced and live checks. */
-        if (sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds) < 0 ||
-            sd_bus_creds_get_euid(creds, &uid) < 0)
-                return false;
-        return uid == 0 || uid == geteuid();
-}
-
-/* A token bucket per sender: RATELIMIT_BURST checks, then one per interval. */
-static bool ratelimit_allow(Bus *b, const char *sender) {
-        usec_t t = now(CLOCK_MONOTONIC);
-        Bucket *bucket = NULL, *oldest = &b->buckets[0];
-
-        for (size_t i = 0; i < ELEMENTSOF(b->buckets); i++) {
-                Bucket *k = &b->buckets[i];
-                if (k->sender && streq(k->sender, sender)) {
-                        bucket = k;
-                        break;
-                }
-                if (!k->sender || (oldest->sender && k->updated < oldest->updated))
-                        oldest = k;
+        if (b->user) {
+                *ret = (Caller) { .uid = geteuid(), .privileged = true };
+                return 0;
         }
-        if (!bucket) {
-                char *s = strdup(sender);
-                if (!s)
-                        return false;
-                bucket = oldest;
-                free(bucket->sender);
-                *bucket = (Bucket) { .sender = s, .tokens = RATELIMIT_BURST, .updated = t };
-        }
-        bucket->tokens = MIN((double) RATELIMIT_BURST,
-                             bucket->tokens + (double) (t - bucket->updated) / (double) RATELIMIT_INTERVAL_USEC);
-        bucket->updated = t;
-        if (bucket->tokens < 1.0)
-                return false;
-        bucket->tokens -= 1.0;
-        return true;
+        /* A round trip to dbus-daemon, never /proc: the bus's own word. */
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return r;
+        *ret = (Caller) { .uid = uid, .privileged = uid == 0 || uid == geteuid() };
+        return 0;
 }
 
 /* ---- methods ---- */
 
-static PendingCall *pending_new(Bus *b, sd_bus_message *m) {
-        PendingCall *p = calloc(1, sizeof(PendingCall));
+/* A call that waits for DNS, within the caller's share of the pool:
+ * -EBUSY when that is full. */
+static int pending_new(Bus *b, sd_bus_message *m, const Caller *caller, PendingCall **ret) {
+        PendingCall *p;
+        int r;
 
-        if (!p)
-                return NULL;
-        *p = (PendingCall) { .bus = b, .message = sd_bus_message_ref(m), .next = b->pending };
+        r = ratelimit_take_pending(&b->limits, caller->uid, caller->privileged);
+        if (r < 0)
+                return r;
+        p = calloc(1, sizeof(PendingCall));
+        if (!p) {
+                ratelimit_release_pending(&b->limits, caller->uid, caller->privileged);
+                return -ENOMEM;
+        }
+        *p = (PendingCall) { .bus = b, .message = sd_bus_message_ref(m), .caller = *caller, .next = b->pending };
         if (b->pending)
                 b->pending->prev = p;
         b->pending = p;
-        b->manager->n_pending_replies++;
-        return p;
+        *ret = p;
+        return 0;
 }
 
 static void pending_free(PendingCall *p) {
@@ -123,7 +108,7 @@ static void pending_free(PendingCall *p) {
                 b->pending = p->next;
         if (p->next)
                 p->next->prev = p->prev;
-        b->manager->n_pending_replies--;
+        ratelimit_release_pending(&b->limits, p->caller.uid, p->caller.privileged);
         sd_bus_message_unref(p->message);
         free(p);
 }
@@ -169,12 +154,21 @@ int bus_check_args(const char *text, uint64_t flags, Address *ret, bool *ret_for
         return -EINVAL;
 }
 
+static int pending_refused(sd_bus_error *error, int r) {
+        if (r == -EBUSY)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Too many calls are already waiting for DNS (%d in all, %d per user); "
+                                         "try again shortly", PENDING_REPLIES_MAX, PENDING_PER_USER_MAX);
+        return r;
+}
+
 static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *invalid = NULL;
         Bus *b = userdata;
         Manager *manager = b->manager;
         const char *text;
         uint64_t flags;
+        Caller caller;
         Address a;
         Entry *e;
         PendingCall *p;
@@ -187,30 +181,30 @@ static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         if (bus_check_args(text, flags, &a, &force, &invalid) < 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, invalid ? invalid : "Invalid arguments");
 
-        if (force && !caller_is_privileged(b, m))
+        e = manager_get_entry(manager, &a);
+        if (!force && e && manager_entry_is_fresh(manager, e))
+                return reply_verdict(m, e);     /* from the cache: no question asked of anyone */
+
+        r = caller_get(b, m, &caller);
+        if (r < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Could not tell who is calling");
+        if (force && !caller.privileged)
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
                                         "Bypassing the cache is for root and the ptrwatchd user");
 
-        e = manager_get_entry(manager, &a);
-        if (!force && e && entry_is_fresh(e))
-                return reply_verdict(m, e);
-
-        /* A live check: unprivileged callers may not turn us into a query
-         * cannon. Joining a check already under way costs no query. */
-        if (!(e && e->checking) && !force && !caller_is_privileged(b, m) &&
-            !ratelimit_allow(b, sd_bus_message_get_sender(m) ?: "?"))
+        /* A live check: unprivileged users may not turn us into a query
+         * cannon, however many connections they open. Joining a check
+         * already under way costs no query. */
+        if (!(e && e->checking) && !caller.privileged &&
+            !ratelimit_allow(&b->limits, caller.uid, now(CLOCK_MONOTONIC)))
                 return sd_bus_error_setf(error, BUS_ERROR_RATE_LIMITED,
                                          "Too many live checks: at most %d at once, then one every %llu s; "
                                          "cached verdicts are not limited",
                                          RATELIMIT_BURST, (unsigned long long) (RATELIMIT_INTERVAL_USEC / USEC_PER_SEC));
 
-        if (manager->n_pending_replies >= PENDING_REPLIES_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "%d checks are already waiting for DNS; try again shortly",
-                                         PENDING_REPLIES_MAX);
-        p = pending_new(b, m);
-        if (!p)
-                return -ENOMEM;
+        r = pending_new(b, m, &caller, &p);
+        if (r < 0)
+                return pending_refused(error, r);
         /* A forced check joins one under way: that answer is as fresh. */
         r = manager_check(manager, &a, on_check_done, p);
         if (r < 0) {
@@ -258,14 +252,16 @@ static void on_refresh_done(Manager *manager, void *userdata) {
 
 static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Bus *b = userdata;
+        Caller caller;
         PendingCall *p;
         int r;
 
-        if (b->manager->n_pending_replies >= PENDING_REPLIES_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED, "Too many calls waiting");
-        p = pending_new(b, m);
-        if (!p)
-                return -ENOMEM;
+        r = caller_get(b, m, &caller);
+        if (r < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Could not tell who is calling");
+        r = pending_new(b, m, &caller, &p);
+        if (r < 0)
+                return pending_refused(error, r);
         r = manager_refresh(b->manager, on_refresh_done, p);
         if (r < 0) {
                 pending_free(p);
@@ -402,7 +398,6 @@ int bus_new(Manager *manager, bool user, Bus **ret) {
         if (r < 0)
                 goto fail;
 
-        manager->bus = b->bus;
         manager->hooks = (ManagerHooks) {
                 .verdict_changed = on_verdict_changed,
                 .properties_changed = on_properties_changed,
@@ -421,12 +416,9 @@ Bus *bus_free(Bus *b) {
                 return NULL;
         if (b->manager) {
                 b->manager->hooks = (ManagerHooks) {};
-                b->manager->bus = NULL;
         }
         while (b->pending)
                 pending_free(b->pending);
-        for (size_t i = 0; i < ELEMENTSOF(b->buckets); i++)
-                free(b->buckets[i].sender);
         if (b->bus) {
                 (void) sd_bus_flush(b->bus);
                 sd_bus_flush_close_unref(b->bus);

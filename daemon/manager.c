@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -10,12 +11,6 @@
 #include "manager.h"
 #include "state.h"
 #include "strv.h"
-
-struct Waiter {
-        entry_callback_t callback;
-        void *userdata;
-        Waiter *next;
-};
 
 typedef struct Refresh Refresh;
 struct Refresh {
@@ -32,40 +27,16 @@ static void entry_start_check(Entry *e);
 
 /* ---- reporting ---- */
 
-const Verdict *entry_reported(const Entry *e, Verdict *scratch, bool *ret_stale) {
-        const Manager *m = e->manager;
-        bool stale = false;
-        const Verdict *v;
-
-        if (e->failure) {
-                /* RFC 8767: serve the last answer through an outage, for a while. */
-                if (e->definitive && now(CLOCK_REALTIME) < e->failing_since + m->config.serve_stale) {
-                        v = e->definitive;
-                        stale = true;
-                } else
-                        v = e->failure;
-        } else if (e->definitive)
-                v = e->definitive;
-        else {
-                *scratch = (Verdict) { .address = e->address, .kind = VERDICT_UNKNOWN };
-                v = scratch;
-        }
-        if (ret_stale)
-                *ret_stale = stale;
-        return v;
+const Verdict *manager_reported(const Manager *m, const Entry *e, Verdict *scratch, bool *ret_stale) {
+        return entry_reported(e, m->config.serve_stale, now(CLOCK_REALTIME), scratch, ret_stale);
 }
 
-bool entry_is_fresh(const Entry *e) {
-        /* After a temperror, what we report (stale or not) stands only while
-         * a re-check is under way or the backoff has not yet passed: never
-         * instead of asking again. */
-        if (e->failure)
-                return e->checking || now(CLOCK_MONOTONIC) < e->due;
-        return e->definitive && now(CLOCK_REALTIME) < e->definitive->expires_at;
+bool manager_entry_is_fresh(const Manager *m, const Entry *e) {
+        return entry_is_fresh(e, now(CLOCK_REALTIME), now(CLOCK_MONOTONIC));
 }
 
 Entry *manager_get_entry(Manager *m, const Address *a) {
-        return addrmap_get(&m->entries, a);
+        return cache_get(&m->cache, a);
 }
 
 /* The worst announced verdict among the watched entries, from their counts:
@@ -91,7 +62,7 @@ static void manager_set_summary(Manager *m) {
 static void entry_announce(Entry *e) {
         Manager *m = e->manager;
         Verdict scratch, old;
-        const Verdict *v = entry_reported(e, &scratch, NULL);
+        const Verdict *v = manager_reported(m, e, &scratch, NULL);
         AlertCondition c;
 
         if (v->kind == e->announced_kind && v->reasons == e->announced_reasons)
@@ -114,17 +85,8 @@ static void entry_announce(Entry *e) {
 
 /* ---- scheduling ---- */
 
-/* When e next needs attention (CLOCK_MONOTONIC): its re-check, or the end of
- * serve-stale, when the reported verdict turns into the temperror. */
-static usec_t entry_next_event(const Entry *e) {
-        usec_t t = e->checking ? USEC_INFINITY : e->due;
-
-        if (e->failure && e->definitive) {
-                usec_t rt = now(CLOCK_REALTIME), end = e->failing_since + e->manager->config.serve_stale;
-                if (end > rt)
-                        t = MIN(t, now(CLOCK_MONOTONIC) + (end - rt));
-        }
-        return t;
+static usec_t manager_entry_next_event(const Manager *m, const Entry *e) {
+        return entry_next_event(e, m->config.serve_stale, now(CLOCK_REALTIME), now(CLOCK_MONOTONIC));
 }
 
 static void entry_reschedule(Entry *e) {
@@ -133,10 +95,10 @@ static void entry_reschedule(Entry *e) {
         if (!e->watched)
                 return;
         if (e->queue_idx == PRIOQ_IDX_NULL) {
-                if (prioq_put(&m->queue, e, entry_next_event(e), &e->queue_idx) < 0)
+                if (prioq_put(&m->queue, e, manager_entry_next_event(m, e), &e->queue_idx) < 0)
                         log_error("Out of memory scheduling a re-check");
         } else
-                prioq_reshuffle(&m->queue, entry_next_event(e), &e->queue_idx);
+                prioq_reshuffle(&m->queue, manager_entry_next_event(m, e), &e->queue_idx);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -217,86 +179,23 @@ int manager_save(Manager *m) {
 
 /* ---- entries ---- */
 
-static void lru_unlink(Manager *m, Entry *e) {
-        if (e->lru_prev)
-                e->lru_prev->lru_next = e->lru_next;
-        else if (m->lru_head == e)
-                m->lru_head = e->lru_next;
-        else
-                return;                 /* not in the list */
-        if (e->lru_next)
-                e->lru_next->lru_prev = e->lru_prev;
-        else
-                m->lru_tail = e->lru_prev;
-        e->lru_prev = e->lru_next = NULL;
-        m->n_adhoc--;
-}
-
-static void lru_push_front(Manager *m, Entry *e) {
-        e->lru_prev = NULL;
-        e->lru_next = m->lru_head;
-        if (m->lru_head)
-                m->lru_head->lru_prev = e;
-        m->lru_head = e;
-        if (!m->lru_tail)
-                m->lru_tail = e;
-        m->n_adhoc++;
-}
-
-/* Everything but the map slot, which the caller removes or drops wholesale. */
-static void entry_destroy(Entry *e) {
+static void entry_free(Entry *e) {
         Manager *m = e->manager;
 
-        lru_unlink(m, e);
         prioq_remove(&m->queue, &e->queue_idx);
-        while (e->waiters) {
-                Waiter *w = e->waiters;
-                e->waiters = w->next;
-                free(w);
-        }
-        verdict_free(e->definitive);
-        verdict_free(e->failure);
-        free(e);
+        cache_remove(&m->cache, e);
 }
 
-static void entry_free(Entry *e) {
-        addrmap_remove(&e->manager->entries, &e->address);
-        entry_destroy(e);
+static void on_evict(Entry *e, void *userdata) {
+        entry_free(e);
 }
 
-static void waiter_pop(Entry *e) {
-        Waiter *w = e->waiters;
-
-        e->waiters = w->next;
-        free(w);
-}
-
-/* Drop the least recently used ad-hoc entries beyond the bound, except those
- * still being checked. */
-static void lru_trim(Manager *m) {
-        for (Entry *e = m->lru_tail, *prev; e && m->n_adhoc > ADHOC_CACHE_MAX; e = prev) {
-                prev = e->lru_prev;
-                if (!e->checking && !e->waiters && !e->notifying)
-                        entry_free(e);
-        }
+static void manager_trim(Manager *m) {
+        cache_trim(&m->cache, on_evict, NULL);
 }
 
 static int entry_new(Manager *m, const Address *a, Entry **ret) {
-        Entry *e = calloc(1, sizeof(Entry));
-        int r;
-
-        if (!e)
-                return -ENOMEM;
-        *e = (Entry) { .manager = m, .address = *a, .queue_idx = PRIOQ_IDX_NULL,
-                       .announced_kind = VERDICT_UNKNOWN };
-        r = addrmap_put(&m->entries, a, e);
-        if (r < 0) {
-                free(e);
-                return r;
-        }
-        lru_push_front(m, e);
-        *ret = e;
-        return 0;
+        return cache_add(&m->cache, a, m, ret);
 }
 
 static void entry_set_watched(Entry *e, bool watched) {
@@ -304,48 +203,23 @@ static void entry_set_watched(Entry *e, bool watched) {
 
         if (e->watched == watched)
                 return;
-        e->watched = watched;
         if (watched)
                 m->n_watched_by_kind[e->announced_kind]++;
         else
                 m->n_watched_by_kind[e->announced_kind]--;
-        if (watched) {
-                lru_unlink(m, e);
+        cache_set_watched(&m->cache, e, watched);
+        if (watched)
                 entry_reschedule(e);
-        } else {
+        else
                 prioq_remove(&m->queue, &e->queue_idx);
-                lru_push_front(m, e);
-        }
 }
 
-/* Take in a finished check. Only an answer replaces a verdict (RFC 8767): a
- * SERVFAIL or timeout is kept beside the last definitive one. */
+/* Take in a finished check. */
 static void entry_update(Entry *e, Verdict *v) {
         Manager *m = e->manager;
-        usec_t mono = now(CLOCK_MONOTONIC);
 
-        v->watched = e->watched;
-        /* Anything but pass, warn or fail is no answer. */
-        if (v->kind != VERDICT_PASS && v->kind != VERDICT_WARN && v->kind != VERDICT_FAIL) {
-                if (!e->failure)
-                        e->failing_since = v->checked_at;
-                e->backoff = e->backoff ? MIN(2 * e->backoff, VERDICT_RETRY_MAX_USEC) : VERDICT_RETRY_MIN_USEC;
-                v->ttl = e->backoff;
-                v->expires_at = v->checked_at + v->ttl;
-                verdict_free(e->failure);
-                e->failure = v;
-                e->due = mono + e->backoff;
-        } else {
-                verdict_free(e->definitive);
-                verdict_free(e->failure);
-                e->definitive = v;
-                e->failure = NULL;
-                e->failing_since = 0;
-                e->backoff = 0;
-                e->due = mono + v->ttl;
-                if (e->watched)
-                        manager_mark_dirty(m);
-        }
+        if (entry_take_verdict(e, v, now(CLOCK_MONOTONIC)) && e->watched)
+                manager_mark_dirty(m);
         if (e->watched) {
                 usec_t t = v->checked_at / USEC_PER_SEC * USEC_PER_SEC;
                 if (t != m->last_refresh) {
@@ -368,7 +242,7 @@ static void on_check_done(Verdict *v, void *userdata) {
 
         /* Callbacks may start new checks and add waiters: take the list
          * first, and keep e from being evicted while they run. */
-        w = TAKE_PTR(e->waiters);
+        w = entry_take_waiters(e);
         e->notifying = true;
         while (w) {
                 Waiter *next = w->next;
@@ -378,7 +252,7 @@ static void on_check_done(Verdict *v, void *userdata) {
         }
         e->notifying = false;
         manager_arm_timer(m);
-        lru_trim(m);
+        manager_trim(m);
 }
 
 static void entry_start_check(Entry *e) {
@@ -398,16 +272,6 @@ static void entry_start_check(Entry *e) {
         entry_reschedule(e);
 }
 
-static int entry_add_waiter(Entry *e, entry_callback_t cb, void *userdata) {
-        Waiter *w = malloc(sizeof(Waiter));
-
-        if (!w)
-                return -ENOMEM;
-        *w = (Waiter) { .callback = cb, .userdata = userdata, .next = e->waiters };
-        e->waiters = w;
-        return 0;
-}
-
 int manager_check(Manager *m, const Address *a, entry_callback_t cb, void *userdata) {
         Entry *e = manager_get_entry(m, a);
         int r;
@@ -416,19 +280,17 @@ int manager_check(Manager *m, const Address *a, entry_callback_t cb, void *userd
                 r = entry_new(m, a, &e);
                 if (r < 0)
                         return r;
-        } else if (!e->watched) {
-                lru_unlink(m, e);
-                lru_push_front(m, e);
-        }
+        } else
+                cache_touch(&m->cache, e);
         r = entry_add_waiter(e, cb, userdata);
         if (r < 0)
                 return r;
         entry_start_check(e);
         if (!e->checking) {
-                waiter_pop(e);
+                entry_pop_waiter(e);
                 return -ENOMEM;
         }
-        lru_trim(m);
+        manager_trim(m);
         return 0;
 }
 
@@ -477,7 +339,7 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
                                 return r;
                 }
                 entry_set_watched(e, true);
-                if (!entry_is_fresh(e) || e->due <= now(CLOCK_MONOTONIC))
+                if (!manager_entry_is_fresh(m, e) || e->due <= now(CLOCK_MONOTONIC))
                         entry_start_check(e);
         }
 
@@ -501,7 +363,7 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
         }
         manager_set_summary(m);
         manager_arm_timer(m);
-        lru_trim(m);
+        manager_trim(m);
         return 0;
 }
 
@@ -643,7 +505,7 @@ static void refresh_recheck(Manager *m, void *userdata) {
                         continue;
                 entry_start_check(e);
                 if (!e->checking) {
-                        waiter_pop(e);
+                        entry_pop_waiter(e);
                         continue;
                 }
                 f->n_pending++;
@@ -715,6 +577,7 @@ int manager_new(sd_event *event, const ManagerOptions *o, Manager **ret, char **
         m->event = sd_event_ref(event);
         m->options = *o;
         m->summary = VERDICT_UNKNOWN;
+        cache_init(&m->cache, ADHOC_CACHE_MAX);
 
         r = config_init(&m->config);
         if (r < 0)
@@ -843,7 +706,7 @@ int manager_reload(Manager *m) {
         policy_from_config(&m->policy, &m->config);
 
         void *value;
-        for (AddrMapIter i = {}; addrmap_next(&m->entries, &i, &value); ) {
+        for (AddrMapIter i = {}; addrmap_next(&m->cache.entries, &i, &value); ) {
                 Entry *e = value;
                 if (e->checking) {
                         e->checking = false;
@@ -876,10 +739,7 @@ Manager *manager_free(Manager *m) {
 
         while (m->refreshes)
                 refresh_free(m->refreshes);
-        void *value;
-        for (AddrMapIter i = {}; addrmap_next(&m->entries, &i, &value); )
-                entry_destroy(value);   /* the map goes as a whole below */
-        addrmap_done(&m->entries);
+        cache_done(&m->cache);
         prioq_done(&m->queue);
         sd_event_source_disable_unref(m->timer);
         sd_event_source_disable_unref(m->save_timer);

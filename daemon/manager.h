@@ -2,10 +2,9 @@
 #pragma once
 
 #include <stdbool.h>
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "addrmap.h"
+#include "cache.h"
 #include "checker.h"
 #include "config.h"
 #include "discovery.h"
@@ -13,7 +12,6 @@
 #include "verdict.h"
 
 typedef struct Manager Manager;
-typedef struct Entry Entry;
 
 typedef struct ManagerOptions {
         const char *config_path;
@@ -21,31 +19,6 @@ typedef struct ManagerOptions {
         const char *state_dir;          /* NULL: no persistence */
         const char *resolv_conf;        /* NULL: /etc/resolv.conf */
 } ManagerOptions;
-
-/* Called when a check the caller waits for is done; reported is the verdict
- * as served (possibly stale), valid during the call. */
-typedef void (*entry_callback_t)(Manager *m, const Entry *e, void *userdata);
-
-typedef struct Waiter Waiter;
-
-/* One address the daemon knows: watched, or cached after an ad-hoc check. */
-struct Entry {
-        Manager *manager;
-        Address address;
-        bool watched;
-        Verdict *definitive;            /* the last pass, warn or fail */
-        Verdict *failure;               /* the latest temperror, if newer */
-        usec_t failing_since;           /* CLOCK_REALTIME, while failure is set */
-        usec_t backoff;
-        usec_t due;                     /* CLOCK_MONOTONIC: re-check then */
-        unsigned queue_idx;
-        bool checking;
-        bool notifying;                 /* its waiters are being called */
-        Waiter *waiters;
-        Entry *lru_prev, *lru_next;     /* ad-hoc entries only */
-        VerdictKind announced_kind;     /* what VerdictChanged last said */
-        unsigned announced_reasons;
-};
 
 /* Hooks the bus glue fills in; the manager calls them when things change. */
 typedef struct ManagerHooks {
@@ -62,11 +35,9 @@ struct Manager {
         Resolver *resolver;
         Checker *checker;
 
-        AddrMap entries;
+        Cache cache;
         Prioq queue;                    /* watched entries by next event */
         sd_event_source *timer;         /* the one timer, armed for the queue's head */
-        Entry *lru_head, *lru_tail;
-        size_t n_adhoc;
 
         Address *watched;               /* sorted */
         size_t n_watched;
@@ -86,9 +57,6 @@ struct Manager {
         struct Refresh *refreshes;
 
         ManagerHooks hooks;
-        sd_bus *bus;
-        unsigned n_pending_replies;
-        void *ratelimit;
 };
 
 int manager_new(sd_event *event, const ManagerOptions *o, Manager **ret, char **ret_error);
@@ -104,12 +72,11 @@ int manager_save(Manager *m);
 /* Re-read the configuration; on error keep the running one. */
 int manager_reload(Manager *m);
 
-/* The verdict to report for e: the definitive one (stale while failing and
- * within ServeStale=), else the failure, else an "unknown" one in *scratch. */
-const Verdict *entry_reported(const Entry *e, Verdict *scratch, bool *ret_stale);
+/* The verdict to report for e now (entry_reported() with ServeStale=). */
+const Verdict *manager_reported(const Manager *m, const Entry *e, Verdict *scratch, bool *ret_stale);
 Entry *manager_get_entry(Manager *m, const Address *a);
-/* Whether a Check may be answered from the cache without asking DNS. */
-bool entry_is_fresh(const Entry *e);
+/* Whether a Check may be answered from the cache now (entry_is_fresh()). */
+bool manager_entry_is_fresh(const Manager *m, const Entry *e);
 
 /* Ad-hoc or forced check: calls back when done (never from inside this
  * call). Joins a check already running for the address. */
