@@ -46,7 +46,7 @@ static int bus_connect(sd_bus **ret) {
         int r = arg_user ? sd_bus_default_user(ret) : sd_bus_default_system(ret);
 
         if (r < 0) {
-                log_error("Cannot connect to the %s bus: %s", arg_user ? "session" : "system", strerror(-r));
+                log_error_errno(r, "Cannot connect to the %s bus", arg_user ? "session" : "system");
                 return -EXIT_UNKNOWN;
         }
         (void) sd_bus_set_method_call_timeout(*ret, arg_timeout);
@@ -102,7 +102,7 @@ static int get_verdicts(sd_bus *bus, Verdicts *ret) {
         while (r >= 0 && (r = verdict_read_bus(reply, &v)) > 0)
                 r = append_verdict(ret, v);
         if (r < 0) {
-                log_error("Malformed reply from ptrwatchd: %s", strerror(-r));
+                log_error_errno(r, "Malformed reply from ptrwatchd");
                 return -EXIT_UNKNOWN;
         }
         return 0;

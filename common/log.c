@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -35,9 +36,8 @@ void log_set_program(const char *name) {
         program = name;
 }
 
-void log_full(int level, const char *fmt, ...) {
+static void log_va(int level, int error, const char *fmt, va_list ap) {
         int saved_errno = errno;        /* keep %m and the caller's errno intact */
-        va_list ap;
 
         if (level > max_level)
                 return;
@@ -46,9 +46,26 @@ void log_full(int level, const char *fmt, ...) {
         else
                 fprintf(stderr, "%s: ", program);
         errno = saved_errno;
-        va_start(ap, fmt);
         vfprintf(stderr, fmt, ap);
-        va_end(ap);
+        if (error != 0)
+                fprintf(stderr, ": %s", strerror(error < 0 ? -error : error));
         fputc('\n', stderr);
         errno = saved_errno;
+}
+
+void log_full(int level, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        log_va(level, 0, fmt, ap);
+        va_end(ap);
+}
+
+int log_full_errno(int level, int error, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        log_va(level, error, fmt, ap);
+        va_end(ap);
+        return error < 0 ? error : -error;
 }

@@ -16,8 +16,16 @@ void log_set_program(const char *name);
 
 void log_full(int level, const char *fmt, ...) _printf_(2, 3);
 
+/* The same, then ": " and the text of the errno error (either sign);
+ * returns it as a negative errno, for "return log_error_errno(r, ...)". */
+int log_full_errno(int level, int error, const char *fmt, ...) _printf_(3, 4);
+
 #define log_error(...)   log_full(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...)  log_full(LOG_NOTICE, __VA_ARGS__)
 #define log_info(...)    log_full(LOG_INFO, __VA_ARGS__)
 #define log_debug(...)   log_full(LOG_DEBUG, __VA_ARGS__)
+#define log_error_errno(e, ...)   log_full_errno(LOG_ERR, e, __VA_ARGS__)
+#define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, e, __VA_ARGS__)
+#define log_info_errno(e, ...)    log_full_errno(LOG_INFO, e, __VA_ARGS__)
+#define log_debug_errno(e, ...)   log_full_errno(LOG_DEBUG, e, __VA_ARGS__)

@@ -126,13 +126,13 @@ static int reply_verdict(sd_bus_message *m, const Entry *e) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static void on_check_done(Manager *manager, const Entry *e, void *userdata) {
+static void on_check_answered(Manager *manager, const Entry *e, void *userdata) {
         PendingCall *p = userdata;
         int r;
 
         r = reply_verdict(p->message, e);
         if (r < 0)
-                log_warning("Failed to reply to a Check call: %s", strerror(-r));
+                log_warning_errno(r, "Failed to reply to a Check call");
         pending_free(p);
 }
 
@@ -206,7 +206,7 @@ static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         if (r < 0)
                 return pending_refused(error, r);
         /* A forced check joins one under way: that answer is as fresh. */
-        r = manager_check(manager, &a, on_check_done, p);
+        r = manager_check(manager, &a, on_check_answered, p);
         if (r < 0) {
                 pending_free(p);
                 return r;
@@ -240,13 +240,13 @@ static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static void on_refresh_done(Manager *manager, void *userdata) {
+static void on_refresh_finished(Manager *manager, void *userdata) {
         PendingCall *p = userdata;
         int r;
 
         r = sd_bus_reply_method_return(p->message, NULL);
         if (r < 0)
-                log_warning("Failed to reply to a Refresh call: %s", strerror(-r));
+                log_warning_errno(r, "Failed to reply to a Refresh call");
         pending_free(p);
 }
 
@@ -262,7 +262,7 @@ static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error
         r = pending_new(b, m, &caller, &p);
         if (r < 0)
                 return pending_refused(error, r);
-        r = manager_refresh(b->manager, on_refresh_done, p);
+        r = manager_refresh(b->manager, on_refresh_finished, p);
         if (r < 0) {
                 pending_free(p);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Refresh failed: %s", strerror(-r));
@@ -347,7 +347,7 @@ static void on_verdict_changed(Manager *manager, const Entry *e, VerdictKind old
         if (r >= 0)
                 r = sd_bus_send(b->bus, signal, NULL);
         if (r < 0)
-                log_warning("Failed to send VerdictChanged: %s", strerror(-r));
+                log_warning_errno(r, "Failed to send VerdictChanged");
 }
 
 static void on_properties_changed(Manager *manager, const char *property) {
@@ -356,7 +356,7 @@ static void on_properties_changed(Manager *manager, const char *property) {
 
         r = sd_bus_emit_properties_changed(b->bus, BUS_PATH, BUS_INTERFACE, property, NULL);
         if (r < 0)
-                log_warning("Failed to emit PropertiesChanged for %s: %s", property, strerror(-r));
+                log_warning_errno(r, "Failed to emit PropertiesChanged for %s", property);
 }
 
 /* ---- bring-up ---- */
@@ -374,20 +374,22 @@ int bus_new(Manager *manager, bool user, Bus **ret) {
         /* sd_bus_open_system() honours DBUS_SYSTEM_BUS_ADDRESS. */
         r = user ? sd_bus_open_user(&b->bus) : sd_bus_open_system(&b->bus);
         if (r < 0) {
-                log_error("Failed to connect to the %s bus: %s", user ? "session" : "system", strerror(-r));
+                log_error_errno(r, "Failed to connect to the %s bus", user ? "session" : "system");
                 goto fail;
         }
         (void) sd_bus_error_add_map(bus_error_map);
         /* Order matters: vtable, then name, then the event loop. */
         r = sd_bus_add_object_vtable(b->bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, b);
         if (r < 0) {
-                log_error("Failed to add the object: %s", strerror(-r));
+                log_error_errno(r, "Failed to add the object");
                 goto fail;
         }
         r = sd_bus_request_name(b->bus, BUS_NAME, 0);
         if (r < 0) {
-                log_error(r == -EEXIST ? "%s is already owned: is another ptrwatchd running?"
-                                       : "Failed to acquire %s: %s", BUS_NAME, strerror(-r));
+                if (r == -EEXIST)
+                        log_error("%s is already owned: is another ptrwatchd running?", BUS_NAME);
+                else
+                        log_error_errno(r, "Failed to acquire %s", BUS_NAME);
                 goto fail;
         }
         r = sd_bus_attach_event(b->bus, manager->event, SD_EVENT_PRIORITY_NORMAL);

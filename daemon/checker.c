@@ -79,8 +79,7 @@ static void check_finish(Check *k) {
                 /* Out of memory: a temperror, retried with backoff, never a
                  * definitive verdict that would be saved or re-checked at once. */
                 char a[ADDRESS_STRING_MAX];
-                log_error("Failed to evaluate the verdict for %s: %s", address_to_string(&k->address, a),
-                          strerror(-r));
+                log_error_errno(r, "Failed to evaluate the verdict for %s", address_to_string(&k->address, a));
                 v = TAKE_PTR(k->fallback);
                 v->checked_at = t;
                 v->ttl = VERDICT_RETRY_MIN_USEC;

@@ -181,49 +181,6 @@ static int parse_helo_name(ParseState *s, const char *key, const char *value, vo
         return 0;
 }
 
-int upstream_parse(const char *s, Upstream *ret) {
-        _cleanup_free_ char *host = NULL;
-        const char *port = NULL, *close;
-        unsigned long p = 53;
-        Upstream u = {};
-
-        if (isempty(s))
-                return -EINVAL;
-        if (s[0] == '[') {
-                close = strchr(s, ']');
-                if (!close)
-                        return -EINVAL;
-                host = strndup(s + 1, (size_t) (close - s - 1));
-                if (close[1] == ':')
-                        port = close + 2;
-                else if (close[1] != 0)
-                        return -EINVAL;
-        } else if (strchr(s, ':') == strrchr(s, ':') && strchr(s, ':')) {
-                /* exactly one colon: IPv4 with a port */
-                host = strndup(s, (size_t) (strchr(s, ':') - s));
-                port = strchr(s, ':') + 1;
-        } else
-                host = strdup(s);
-        if (!host)
-                return -ENOMEM;
-        if (address_parse(host, &u.address, NULL) < 0)
-                return -EINVAL;
-        if (s[0] == '[' && u.address.family != AF_INET6)
-                return -EINVAL;
-        if (port) {
-                char *e;
-                if (!isdigit((unsigned char) *port))
-                        return -EINVAL;
-                errno = 0;
-                p = strtoul(port, &e, 10);
-                if (errno || *e || p == 0 || p > 65535)
-                        return -EINVAL;
-        }
-        u.port = (uint16_t) p;
-        *ret = u;
-        return 0;
-}
-
 static int parse_servers(ParseState *s, const char *key, const char *value, void *data) {
         Config *c = s->config;
         const char *p = value;
@@ -251,101 +208,6 @@ static int parse_servers(ParseState *s, const char *key, const char *value, void
         }
 }
 
-typedef struct WhoamiPreset {
-        const char *label;
-        WhoamiStyle style;
-        const char *name;
-        const char *server4;
-        const char *server6;
-} WhoamiPreset;
-
-/* receivers.md: each provider answers with the address it saw the query come
- * from; Google's must be asked directly, not through a recursive resolver. */
-static const WhoamiPreset whoami_presets[] = {
-        { "opendns",    WHOAMI_ADDRESS,   "myip.opendns.com",        "208.67.222.222", "2620:0:ccc::2" },
-        { "google",     WHOAMI_TXT,       "o-o.myaddr.l.google.com", "216.239.32.10",  "2001:4860:4802:32::a" },
-        { "cloudflare", WHOAMI_TXT_CHAOS, "whoami.cloudflare",       "1.1.1.1",        "2606:4700:4700::1111" },
-};
-
-static void whoami_source_done(WhoamiSource *w) {
-        free(w->label);
-        free(w->name);
-}
-
-static int whoami_from_preset(const WhoamiPreset *p, WhoamiSource *ret) {
-        WhoamiSource w = { .style = p->style };
-
-        w.label = strdup(p->label);
-        w.name = strdup(p->name);
-        if (!w.label || !w.name) {
-                whoami_source_done(&w);
-                return -ENOMEM;
-        }
-        (void) upstream_parse(p->server4, &w.server4);
-        (void) upstream_parse(p->server6, &w.server6);
-        *ret = w;
-        return 0;
-}
-
-/* NAME/TYPE[/CLASS]@SERVER[,SERVER]: e.g. whoami.cloudflare/TXT/CH@1.1.1.1 */
-static int whoami_parse_custom(const char *text, WhoamiSource *ret, const char **ret_why) {
-        _cleanup_free_ char *copy = strdup(text);
-        WhoamiSource w = {};
-        char *at, *type, *klass, *servers, *sv, *save = NULL;
-
-        if (!copy)
-                return -ENOMEM;
-        at = strchr(copy, '@');
-        type = strchr(copy, '/');
-        if (!at || !type || type > at) {
-                *ret_why = "expected a preset (opendns, google, cloudflare) or NAME/TYPE[/CLASS]@SERVER";
-                return -EINVAL;
-        }
-        *at = 0;
-        *type++ = 0;
-        servers = at + 1;
-        klass = strchr(type, '/');
-        if (klass)
-                *klass++ = 0;
-        if (!hostname_is_valid(copy)) {
-                *ret_why = "the name is not a valid host name";
-                return -EINVAL;
-        }
-        if ((strcaseeq(type, "A") || strcaseeq(type, "AAAA")) && (!klass || strcaseeq(klass, "IN")))
-                w.style = WHOAMI_ADDRESS;
-        else if (strcaseeq(type, "TXT") && (!klass || strcaseeq(klass, "IN")))
-                w.style = WHOAMI_TXT;
-        else if (strcaseeq(type, "TXT") && klass && strcaseeq(klass, "CH"))
-                w.style = WHOAMI_TXT_CHAOS;
-        else {
-                *ret_why = "the type must be A, AAAA or TXT, the class IN or CH (TXT only)";
-                return -EINVAL;
-        }
-        for (sv = strtok_r(servers, ",", &save); sv; sv = strtok_r(NULL, ",", &save)) {
-                Upstream u;
-                if (upstream_parse(sv, &u) < 0) {
-                        *ret_why = "a server is not ADDRESS, ADDRESS:PORT or [IPV6]:PORT";
-                        return -EINVAL;
-                }
-                if (u.address.family == AF_INET)
-                        w.server4 = u;
-                else
-                        w.server6 = u;
-        }
-        if (w.server4.address.family == 0 && w.server6.address.family == 0) {
-                *ret_why = "no server given after '@'";
-                return -EINVAL;
-        }
-        w.label = strdup(text);
-        w.name = strdup(copy);
-        if (!w.label || !w.name) {
-                whoami_source_done(&w);
-                return -ENOMEM;
-        }
-        *ret = w;
-        return 0;
-}
-
 static void whoami_clear(Config *c) {
         for (size_t i = 0; i < c->n_whoami; i++)
                 whoami_source_done(&c->whoami[i]);
@@ -365,17 +227,15 @@ static int parse_whoami(ParseState *s, const char *key, const char *value, void 
         }
         for (;;) {
                 _cleanup_free_ char *w = NULL;
-                const WhoamiPreset *preset = NULL;
                 const char *why = NULL;
                 WhoamiSource src;
 
                 r = next_word(&p, &w);
                 if (r <= 0)
                         return r;
-                for (size_t i = 0; i < ELEMENTSOF(whoami_presets); i++)
-                        if (streq(w, whoami_presets[i].label))
-                                preset = &whoami_presets[i];
-                r = preset ? whoami_from_preset(preset, &src) : whoami_parse_custom(w, &src, &why);
+                r = whoami_source_from_preset(w, &src);
+                if (r == -ENOENT)
+                        r = whoami_source_parse_custom(w, &src, &why);
                 if (r == -EINVAL)
                         return fail(s, "Whoami=: '%s': %s", w, why);
                 if (r < 0)
@@ -721,7 +581,7 @@ int config_init(Config *c) {
                 (void) address_parse(default_probes[i], &c->route_probes[c->n_route_probes++], NULL);
         /* Two providers by default, so that a disagreement can be noticed. */
         for (size_t i = 0; i < 2; i++)
-                if (whoami_from_preset(&whoami_presets[i], &c->whoami[c->n_whoami++]) < 0) {
+                if (whoami_source_from_preset(i == 0 ? "opendns" : "google", &c->whoami[c->n_whoami++]) < 0) {
                         c->n_whoami--;
                         config_done(c);
                         return -ENOMEM;
@@ -736,37 +596,4 @@ void config_done(Config *c) {
         whoami_clear(c);
         free(c->servers);
         *c = (Config) {};
-}
-
-int resolv_conf_parse(const char *path, Upstream **ret, size_t *ret_n) {
-        _cleanup_free_ char *line = NULL;
-        Upstream *list = NULL;
-        size_t n = 0, cap = 0;
-        FILE *f;
-
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        while (getline(&line, &cap, f) > 0) {
-                char word[16], value[128];
-                Upstream u = { .port = 53 };
-
-                if (sscanf(line, " %15s %127s", word, value) != 2 || !streq(word, "nameserver"))
-                        continue;
-                /* "fe80::1%eth0": a scoped server cannot be our upstream; skip it. */
-                if (address_parse(value, &u.address, NULL) < 0)
-                        continue;
-                Upstream *l = reallocarray(list, n + 1, sizeof(Upstream));
-                if (!l) {
-                        free(list);
-                        fclose(f);
-                        return -ENOMEM;
-                }
-                list = l;
-                list[n++] = u;
-        }
-        fclose(f);
-        *ret = list;
-        *ret_n = n;
-        return 0;
 }

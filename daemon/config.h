@@ -8,7 +8,6 @@
 #include "timeutil.h"
 
 #define CONFIG_FILE_DEFAULT "/etc/ptrwatch/ptrwatchd.conf"
-#define RESOLV_CONF "/etc/resolv.conf"
 
 typedef enum DiscoverFlags {
         DISCOVER_ROUTE = 1 << 0,
@@ -76,6 +75,10 @@ int config_load(Config *c, const char *path, bool must_exist, char **ret_error);
 int config_parse_string(Config *c, const char *name, const char *text, char **ret_error);
 
 /* "127.0.0.1", "127.0.0.1:5353", "[::1]:53", "::1" */
+/* upstream.c: ADDRESS, ADDRESS:PORT or [IPV6]:PORT (port 53 by default). */
 int upstream_parse(const char *s, Upstream *ret);
-/* The nameserver lines of a resolv.conf file. */
-int resolv_conf_parse(const char *path, Upstream **ret, size_t *ret_n);
+/* A preset (opendns, google, cloudflare), or -ENOENT. */
+int whoami_source_from_preset(const char *label, WhoamiSource *ret);
+/* NAME/TYPE[/CLASS]@SERVER[,SERVER]; -EINVAL with *ret_why on error. */
+int whoami_source_parse_custom(const char *text, WhoamiSource *ret, const char **ret_why);
+void whoami_source_done(WhoamiSource *w);

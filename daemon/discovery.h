@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-#include <systemd/sd-event.h>
-
 #include "config.h"
 
 /* What one discovery round found. */
@@ -15,8 +13,12 @@ typedef struct DiscoveryResult {
 
 #define DISCOVERY_IPV4 1u
 #define DISCOVERY_IPV6 2u
+unsigned discovery_family_bit(int family);
 
 void discovery_result_done(DiscoveryResult *r);
+int discovery_result_add(DiscoveryResult *r, const Address *a);
+/* Sorted, each address once. */
+void discovery_result_sort(DiscoveryResult *r);
 
 /* Discover=dns through an outage: add to r what old found for each family
  * that no whoami source answered for in r, and say so in the log. */
@@ -30,19 +32,3 @@ int discover_route_source(const Address *probe, Address *ret);
 /* One synchronous round: Addresses=, Discover=route, plus what the last
  * Discover=dns round found (dns, may be NULL). */
 int discovery_run(const Config *c, const DiscoveryResult *dns, DiscoveryResult *ret);
-
-/* Discover=dns: ask each whoami source over IPv4 and IPv6 (where it has a
- * server) which address it sees. Calls back once, from the event loop (never
- * from inside a resolver callback), with the addresses found and notes, e.g.
- * when sources disagree. The result's contents are the callee's to take. */
-typedef struct Whoami Whoami;
-typedef void (*whoami_callback_t)(DiscoveryResult *result, void *userdata);
-int whoami_start(sd_event *e, const Config *c, whoami_callback_t cb, void *userdata, Whoami **ret);
-Whoami *whoami_free(Whoami *w);
-
-/* Watch rtnetlink for address and route changes; calls back (debounced)
- * when the host's addresses may have changed. */
-typedef struct AddressMonitor AddressMonitor;
-typedef void (*address_monitor_callback_t)(void *userdata);
-int address_monitor_new(sd_event *e, address_monitor_callback_t cb, void *userdata, AddressMonitor **ret);
-AddressMonitor *address_monitor_free(AddressMonitor *m);

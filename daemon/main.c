@@ -157,6 +157,20 @@ static char *state_dir(void) {
         return dir;
 }
 
+/* A signal source that lives as long as the event loop, with a name. */
+static int add_signal(sd_event *e, int sig, sd_event_signal_handler_t cb, void *userdata, const char *name) {
+        sd_event_source *s = NULL;
+        int r;
+
+        r = sd_event_add_signal(e, &s, sig, cb, userdata);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(s, name);
+        r = sd_event_source_set_floating(s, true);
+        sd_event_source_unref(s);
+        return r;
+}
+
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         log_info("Received %s, stopping", strsignal((int) si->ssi_signo));
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
@@ -190,7 +204,7 @@ static int run_daemon(void) {
 
         r = sd_event_default(&event);
         if (r < 0)
-                return log_error("Failed to create the event loop: %s", strerror(-r)), EXIT_FAILURE;
+                return log_error_errno(r, "Failed to create the event loop"), EXIT_FAILURE;
         (void) sd_event_set_watchdog(event, true);
 
         dir = state_dir();
@@ -208,11 +222,11 @@ static int run_daemon(void) {
                 return EXIT_FAILURE;
         r = manager_start(m);
         if (r < 0)
-                return log_error("Failed to start: %s", strerror(-r)), EXIT_FAILURE;
+                return log_error_errno(r, "Failed to start"), EXIT_FAILURE;
 
-        if (sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, m) < 0 ||
-            sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, m) < 0 ||
-            sd_event_add_signal(event, NULL, SIGHUP, on_reload_signal, m) < 0)
+        if (add_signal(event, SIGTERM, on_exit_signal, m, "sigterm") < 0 ||
+            add_signal(event, SIGINT, on_exit_signal, m, "sigint") < 0 ||
+            add_signal(event, SIGHUP, on_reload_signal, m, "sighup") < 0)
                 return log_error("Failed to watch signals"), EXIT_FAILURE;
 
         (void) sd_notifyf(false, "READY=1\nSTATUS=Watching %zu address%s", m->n_watched,

@@ -7,7 +7,9 @@
 #include "cache.h"
 #include "checker.h"
 #include "config.h"
+#include "addrmon.h"
 #include "discovery.h"
+#include "whoami.h"
 #include "prioq.h"
 #include "verdict.h"
 

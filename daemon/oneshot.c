@@ -53,11 +53,11 @@ int oneshot_check(const Config *c, const Address *addresses, size_t n, bool json
 
         r = sd_event_new(&event);
         if (r < 0)
-                return log_error("Failed to create the event loop: %s", strerror(-r)), EXIT_UNKNOWN;
+                return log_error_errno(r, "Failed to create the event loop"), EXIT_UNKNOWN;
         ResolverOptions ro = resolver_options_from_config(c, NULL);
         r = resolver_new(event, &ro, &resolver);
         if (r < 0)
-                return log_error("Failed to set up the resolver: %s", strerror(-r)), EXIT_UNKNOWN;
+                return log_error_errno(r, "Failed to set up the resolver"), EXIT_UNKNOWN;
         r = checker_new(resolver, &policy, &checker);
         if (r < 0)
                 return log_error("Out of memory"), EXIT_UNKNOWN;
@@ -67,12 +67,12 @@ int oneshot_check(const Config *c, const Address *addresses, size_t n, bool json
                 slots[i] = (Slot) { .batch = &batch, .index = i };
                 r = checker_check(checker, &addresses[i], on_verdict, &slots[i]);
                 if (r < 0)
-                        return log_error("Failed to start a check: %s", strerror(-r)), EXIT_UNKNOWN;
+                        return log_error_errno(r, "Failed to start a check"), EXIT_UNKNOWN;
         }
         if (n > 0) {
                 r = sd_event_loop(event);
                 if (r < 0) {
-                        log_error("Event loop failed: %s", strerror(-r));
+                        log_error_errno(r, "Event loop failed");
                         status = EXIT_UNKNOWN;
                         goto finish;
                 }

@@ -7,6 +7,7 @@
 #include "dns-getdns.h"
 #include "log.h"
 #include "macro.h"
+#include "resolvconf.h"
 #include "resolver.h"
 #include "sd-getdns.h"
 
@@ -214,7 +215,7 @@ static int configure(Resolver *r, const ResolverOptions *o) {
                  * /etc/hosts, and verdicts come from DNS only. */
                 k = resolv_conf_parse(resolv_conf, &from_os, &n);
                 if (k < 0) {
-                        log_error("No [Resolver] Servers= set and %s cannot be read: %s", resolv_conf, strerror(-k));
+                        log_error_errno(k, "No [Resolver] Servers= set and %s cannot be read", resolv_conf);
                         return k;
                 }
                 if (n == 0) {

@@ -59,7 +59,7 @@ static void loop_arm_timer(Loop *loop) {
                 (void) sd_event_source_set_enabled(loop->timer, SD_EVENT_OFF);
 }
 
-static int on_epoll(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static int on_getdns_epoll(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Loop *loop = userdata;
         struct epoll_event events[EPOLL_BATCH];
         int n;
@@ -93,7 +93,7 @@ static int on_epoll(sd_event_source *s, int fd, uint32_t revents, void *userdata
         return 0;
 }
 
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_getdns_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Loop *loop = userdata;
         uint64_t when, t = now(CLOCK_MONOTONIC);
         Event *e;
@@ -170,7 +170,7 @@ static getdns_return_t loop_schedule(getdns_eventloop *base, int fd, uint64_t ti
 
 fail:
         /* getdns ignores this return value: the query would hang silently. */
-        log_error("Failed to schedule a getdns event (fd %d): %s", fd, strerror(-r));
+        log_error_errno(r, "Failed to schedule a getdns event (fd %d)", fd);
         if (e) {
                 if (e->fd >= 0)
                         (void) epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, e->fd, NULL);
@@ -233,12 +233,12 @@ int sd_getdns_attach(getdns_context *context, sd_event *event) {
                 r = -errno;
                 goto fail;
         }
-        r = sd_event_add_io(event, &loop->io, loop->epoll_fd, EPOLLIN, on_epoll, loop);
+        r = sd_event_add_io(event, &loop->io, loop->epoll_fd, EPOLLIN, on_getdns_epoll, loop);
         if (r < 0)
                 goto fail;
         (void) sd_event_source_set_description(loop->io, "getdns-io");
         r = sd_event_add_time(event, &loop->timer, CLOCK_MONOTONIC, UINT64_MAX, GETDNS_TIMER_ACCURACY_USEC,
-                              on_timer, loop);
+                              on_getdns_timer, loop);
         if (r < 0)
                 goto fail;
         (void) sd_event_source_set_enabled(loop->timer, SD_EVENT_OFF);

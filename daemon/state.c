@@ -208,92 +208,129 @@ static int parse_entry(char *line, Verdict **ret, const char **why) {
         return 0;
 }
 
+/* The parse so far: where we are, what was read, what went wrong. */
+typedef struct StateParse {
+        char *next;             /* the next line */
+        size_t line_no;
+        Verdict **list;
+        size_t n;
+        const char *why;
+} StateParse;
+
+/* The next line, NUL-terminated in place; NULL at the end of the text. */
+static char *next_line(StateParse *p) {
+        char *line = p->next, *nl;
+
+        if (!line || !*line)
+                return NULL;
+        p->line_no++;
+        nl = strchr(line, '\n');
+        if (!nl) {
+                p->why = "the last line is cut short";
+                return NULL;
+        }
+        *nl = 0;
+        p->next = nl + 1;
+        return line;
+}
+
+static int parse_header(StateParse *p) {
+        const char *line = next_line(p);
+
+        if (!line) {
+                p->why = p->why ?: "empty";
+                return -EBADMSG;
+        }
+        if (!streq(line, STATE_MAGIC)) {
+                p->why = "not a ptrwatch state file (bad first line)";
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+/* Entries up to the end line, which is handed back in *ret_end. */
+static int parse_entries(StateParse *p, char **ret_end) {
+        char *line;
+        int r;
+
+        while ((line = next_line(p))) {
+                Verdict *v = NULL;
+
+                if (strncmp(line, "end ", 4) == 0) {
+                        *ret_end = line;
+                        return 0;
+                }
+                if (p->n >= STATE_ENTRIES_MAX) {
+                        p->why = "too many entries";
+                        return -EBADMSG;
+                }
+                r = parse_entry(line, &v, &p->why);
+                if (r < 0)
+                        return r;
+                Verdict **l = reallocarray(p->list, p->n + 1, sizeof(Verdict *));
+                if (!l) {
+                        verdict_free(v);
+                        return -ENOMEM;
+                }
+                p->list = l;
+                p->list[p->n++] = v;
+        }
+        p->why = p->why ?: "no end line: truncated";
+        return -EBADMSG;
+}
+
+/* The end line counts the entries, and nothing follows it. */
+static int parse_end(StateParse *p, const char *end) {
+        uint64_t count;
+
+        if (parse_u64(end + 4, &count) < 0 || count != p->n) {
+                p->why = "the end line does not match the number of entries";
+                return -EBADMSG;
+        }
+        if (next_line(p) || p->why) {
+                p->why = p->why ?: "data after the end line";
+                return -EBADMSG;
+        }
+        return 0;
+}
+
 int state_parse(const char *text, size_t size, Verdict ***ret, size_t *ret_n, char **ret_error) {
         _cleanup_free_ char *copy = NULL;
-        Verdict **list = NULL;
-        size_t n = 0, line_no = 0;
-        const char *why = NULL;
-        char *p, *nl;
-        bool ended = false;
-        int r = 0;
+        StateParse p = {};
+        char *end = NULL;
+        int r;
 
         if (size > STATE_FILE_MAX)
-                why = "larger than the limit";
+                p.why = "larger than the limit";
         else if (memchr(text, 0, size))
-                why = "contains a NUL byte";
-        if (why)
+                p.why = "contains a NUL byte";
+        if (p.why) {
+                r = -EBADMSG;
                 goto fail;
+        }
         copy = strdup_bytes(text, size);        /* text need not be NUL-terminated */
         if (!copy)
                 return -ENOMEM;
+        p.next = copy;
 
-        for (p = copy; p && *p; p = nl) {
-                nl = strchr(p, '\n');
-                line_no++;
-                if (!nl) {
-                        why = "the last line is cut short";
-                        goto fail;
-                }
-                *nl++ = 0;
-
-                if (line_no == 1) {
-                        if (!streq(p, STATE_MAGIC)) {
-                                why = "not a ptrwatch state file (bad first line)";
-                                goto fail;
-                        }
-                        continue;
-                }
-                if (ended) {
-                        why = "data after the end line";
-                        goto fail;
-                }
-                if (strncmp(p, "end ", 4) == 0) {
-                        uint64_t count;
-                        if (parse_u64(p + 4, &count) < 0 || count != n) {
-                                why = "the end line does not match the number of entries";
-                                goto fail;
-                        }
-                        ended = true;
-                        continue;
-                }
-                if (n >= STATE_ENTRIES_MAX) {
-                        why = "too many entries";
-                        goto fail;
-                }
-                Verdict *v = NULL;
-                r = parse_entry(p, &v, &why);
-                if (r == -ENOMEM)
-                        goto fail;
-                if (r < 0)
-                        goto fail;
-                Verdict **l = reallocarray(list, n + 1, sizeof(Verdict *));
-                if (!l) {
-                        verdict_free(v);
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                list = l;
-                list[n++] = v;
-        }
-        if (line_no == 0) {
-                why = "empty";
+        r = parse_header(&p);
+        if (r >= 0)
+                r = parse_entries(&p, &end);
+        if (r >= 0)
+                r = parse_end(&p, end);
+        if (r < 0)
                 goto fail;
-        }
-        if (!ended) {
-                why = "no end line: truncated";
-                goto fail;
-        }
-        *ret = list;
-        *ret_n = n;
+        *ret = p.list;
+        *ret_n = p.n;
         return 0;
 
 fail:
-        verdicts_free(list, n);
+        verdicts_free(p.list, p.n);
         if (r == -ENOMEM)
                 return r;
         if (ret_error) {
-                int k = line_no > 0 ? asprintf(ret_error, "line %zu: %s", line_no, why)
-                                    : asprintf(ret_error, "%s", why);
+                int k = p.line_no > 0 ? asprintf(ret_error, "line %zu: %s", p.line_no, p.why)
+                                      : asprintf(ret_error, "%s", p.why);
                 if (k < 0)
                         *ret_error = NULL;
         }

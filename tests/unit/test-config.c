@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "resolvconf.h"
 #include "macro.h"
 
 static void test_timespan(void **state) {

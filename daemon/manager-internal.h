@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* What manager.c and manager-discover.c share; not for the bus glue. */
+
+#include "manager.h"
+
+typedef void (*discover_callback_t)(Manager *m, void *userdata);
+
+typedef struct DiscoverWaiter {
+        discover_callback_t callback;
+        void *userdata;
+        struct DiscoverWaiter *next;
+} DiscoverWaiter;
+
+/* manager.c */
+int entry_new(Manager *m, const Address *a, Entry **ret);
+void entry_set_watched(Entry *e, bool watched);
+void entry_start_check(Entry *e);
+void manager_arm_timer(Manager *m);
+void manager_set_summary(Manager *m);
+void manager_trim(Manager *m);
+
+/* manager-discover.c */
+/* Discover now; with Discover=dns, also ask the whoami sources, and call
+ * back (if cb) once their answers are in. Without it, call back at once. */
+int manager_discover(Manager *m, discover_callback_t cb, void *userdata);
+void on_addresses_changed(void *userdata);
+struct Refresh;
+void refresh_free(struct Refresh *f);
