@@ -15,6 +15,8 @@ import tempfile
 import threading
 import time
 
+import scriptdns
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZONES = os.path.join(os.path.dirname(HERE), "zones")
 
@@ -366,13 +368,8 @@ class WhoamiServer(threading.Thread):
                 data, peer = self.sock.recvfrom(4096)
             except OSError:
                 return
-            i, labels = 12, []
-            while data[i]:
-                labels.append(data[i + 1:i + 1 + data[i]].decode())
-                i += 1 + data[i]
-            qtype, qclass = struct.unpack(">HH", data[i + 1:i + 5])
-            question = data[12:i + 5]
-            self.questions.append((".".join(labels).lower(), qtype, qclass))
+            name, qtype, qclass, question = scriptdns.parse_question(data)
+            self.questions.append((name.lower(), qtype, qclass))
             addr = ipaddress.ip_address(self.answer)
             if qtype == 1 and addr.version == 4 or qtype == 28 and addr.version == 6:
                 rdata = addr.packed

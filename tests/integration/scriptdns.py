@@ -51,6 +51,20 @@ class Reply:
         self.rcode, self.answer, self.authority = rcode, list(answer), list(authority)
 
 
+def parse_question(data):
+    """(name, qtype, qclass, question bytes) of a query, or None."""
+    if len(data) < 17:
+        return None
+    i, labels = 12, []
+    while i < len(data) and data[i]:
+        labels.append(data[i + 1:i + 1 + data[i]].decode("latin-1"))
+        i += 1 + data[i]
+    if i + 5 > len(data):
+        return None
+    qtype, qclass = struct.unpack(">HH", data[i + 1:i + 5])
+    return ".".join(labels), qtype, qclass, data[12:i + 5]
+
+
 def encode_rr(rr):
     owner, rtype, ttl, rdata = rr
     return wire_name(owner) + struct.pack(">HHIH", rtype, 1, ttl & 0xffffffff, len(rdata)) + rdata
@@ -87,15 +101,10 @@ class ScriptedDns(threading.Thread):
                 data, peer = self.sock.recvfrom(4096)
             except OSError:
                 return
-            if len(data) < 17:
+            q = parse_question(data)
+            if not q:
                 continue
-            i, labels = 12, []
-            while i < len(data) and data[i]:
-                labels.append(data[i + 1:i + 1 + data[i]].decode("latin-1"))
-                i += 1 + data[i]
-            qtype, _qclass = struct.unpack(">HH", data[i + 1:i + 5])
-            question = data[12:i + 5]
-            name = ".".join(labels)
+            name, qtype, _qclass, question = q
             with self.lock:
                 self.asked.append((name, qtype))
                 reply = Reply(SERVFAIL) if self.outage else self.table.get((name.lower(), qtype), self.default)
