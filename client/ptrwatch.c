@@ -26,6 +26,7 @@ static bool arg_nagios;
 static bool arg_force;
 static bool arg_user;
 static bool arg_legend = true;
+static bool arg_problems;
 static usec_t arg_timeout = 60 * USEC_PER_SEC;
 
 typedef struct Verdicts {
@@ -89,15 +90,16 @@ static int append_verdict(Verdicts *l, Verdict *v) {
         return 0;
 }
 
-static int get_verdicts(sd_bus *bus, Verdicts *ret) {
+/* GetVerdicts, or GetProblems (only what is not pass). */
+static int get_verdicts(sd_bus *bus, const char *method, Verdicts *ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Verdict *v;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "GetVerdicts", &error, &reply, NULL);
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, method, &error, &reply, NULL);
         if (r < 0)
-                return call_failed("GetVerdicts", &error, r);
+                return call_failed(method, &error, r);
         r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
         while (r >= 0 && (r = verdict_read_bus(reply, &v)) > 0)
                 r = append_verdict(ret, v);
@@ -117,6 +119,19 @@ static int get_time_property(sd_bus *bus, const char *name, usec_t *ret) {
         if (r < 0)
                 return call_failed(name, &error, r);
         *ret = t;
+        return 0;
+}
+
+static int get_summary(sd_bus *bus, VerdictKind *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *s = NULL;
+        int r, k;
+
+        r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Summary", &error, &s);
+        if (r < 0)
+                return call_failed("Summary", &error, r);
+        k = verdict_kind_from_string(s);
+        *ret = k < 0 ? VERDICT_UNKNOWN : (VerdictKind) k;
         return 0;
 }
 
@@ -174,8 +189,17 @@ static void print_time(const char *label, usec_t t, bool future) {
                d / USEC_PER_SEC, future ? "" : " ago");
 }
 
-static int print_verdicts(const Verdicts *l, bool status, usec_t last, usec_t next) {
-        VerdictKind worst = l->n > 0 ? verdicts_worst(l->v, l->n) : VERDICT_UNKNOWN;
+/* What status knows besides the verdicts. */
+typedef struct StatusInfo {
+        usec_t last, next;
+        bool problems_only;             /* l holds only what is not pass */
+        VerdictKind summary;            /* then: the daemon's Summary of all */
+} StatusInfo;
+
+static int print_verdicts(const Verdicts *l, const StatusInfo *status) {
+        VerdictKind worst = status && status->problems_only ? status->summary :
+                            l->n > 0 ? verdicts_worst(l->v, l->n) : VERDICT_UNKNOWN;
+        usec_t last = status ? status->last : 0, next = status ? status->next : 0;
 
         if (arg_nagios)
                 print_nagios(l, worst);
@@ -200,7 +224,10 @@ static int print_verdicts(const Verdicts *l, bool status, usec_t last, usec_t ne
                 json_finish(&w);
         } else if (arg_json)
                 verdicts_print_json_array(stdout, l->v, l->n, true);
-        else if (l->n == 0)
+        else if (l->n == 0 && status && status->problems_only && worst == VERDICT_PASS) {
+                if (arg_legend)
+                        printf("No problems: every watched address passes.\n");
+        } else if (l->n == 0)
                 fprintf(stderr, "No watched addresses: set [Watch] Addresses= in /etc/ptrwatch/ptrwatchd.conf, "
                         "or check Discover=.\n");
         else {
@@ -221,16 +248,21 @@ static int print_verdicts(const Verdicts *l, bool status, usec_t last, usec_t ne
 
 static int verb_status(int argc, char *argv[], sd_bus *bus) {
         Verdicts l = {};
-        usec_t last = 0, next = 0;
         int r;
 
-        r = get_verdicts(bus, &l);
+        StatusInfo info = { .problems_only = arg_problems && !arg_nagios };
+
+        /* --problems asks the daemon for only those: the reply stays small
+         * however many addresses are watched. --nagios counts them all. */
+        r = get_verdicts(bus, info.problems_only ? "GetProblems" : "GetVerdicts", &l);
         if (r >= 0)
-                r = get_time_property(bus, "LastRefresh", &last);
+                r = get_time_property(bus, "LastRefresh", &info.last);
         if (r >= 0)
-                r = get_time_property(bus, "NextRefresh", &next);
+                r = get_time_property(bus, "NextRefresh", &info.next);
+        if (r >= 0 && info.problems_only)
+                r = get_summary(bus, &info.summary);
         if (r >= 0)
-                r = print_verdicts(&l, true, last, next);
+                r = print_verdicts(&l, &info);
         verdicts_done(&l);
         return r < 0 ? -r : r;
 }
@@ -259,7 +291,7 @@ static int verb_check(int argc, char *argv[], sd_bus *bus) {
                 r = append_verdict(&l, v);
         }
         if (r >= 0)
-                r = print_verdicts(&l, false, 0, 0);
+                r = print_verdicts(&l, NULL);
         verdicts_done(&l);
         return r < 0 ? -r : r;
 }
@@ -388,13 +420,14 @@ static void help(void) {
                "  --user              talk to ptrwatchd on the session bus\n"
                "  --timeout SECONDS   how long to wait for ptrwatchd (default 60)\n"
                "  --no-legend         no summary, header or footer\n"
+               "  --problems          with status: only the addresses that are not pass\n"
                "  --help, --version\n"
                "\n"
                "Exit status: 0 pass, 1 warn, 2 fail, 3 temperror, unknown or no answer, 64 usage.\n");
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_JSON = 0x100, ARG_NAGIOS, ARG_FORCE, ARG_USER, ARG_TIMEOUT, ARG_NO_LEGEND, ARG_VERSION };
+        enum { ARG_JSON = 0x100, ARG_NAGIOS, ARG_FORCE, ARG_USER, ARG_TIMEOUT, ARG_NO_LEGEND, ARG_PROBLEMS, ARG_VERSION };
         static const struct option options[] = {
                 { "json",      no_argument,       NULL, ARG_JSON },
                 { "nagios",    no_argument,       NULL, ARG_NAGIOS },
@@ -402,6 +435,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "user",      no_argument,       NULL, ARG_USER },
                 { "timeout",   required_argument, NULL, ARG_TIMEOUT },
                 { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+                { "problems",  no_argument,       NULL, ARG_PROBLEMS },
                 { "version",   no_argument,       NULL, ARG_VERSION },
                 { "help",      no_argument,       NULL, 'h' },
                 {}
@@ -415,6 +449,7 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_FORCE:     arg_force = true; break;
                 case ARG_USER:      arg_user = true; break;
                 case ARG_NO_LEGEND: arg_legend = false; break;
+                case ARG_PROBLEMS: arg_problems = true; break;
                 case ARG_TIMEOUT: {
                         usec_t t;
                         if (timespan_parse(optarg, &t) < 0 || t == 0) {

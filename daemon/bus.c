@@ -214,10 +214,10 @@ static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         return 1;
 }
 
-static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+/* The watched verdicts, all or only the problems (not pass), in the order
+ * of Addresses. */
+static int reply_watched(sd_bus_message *m, Manager *manager, bool problems_only) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Bus *b = userdata;
-        Manager *manager = b->manager;
         int r;
 
         r = sd_bus_message_new_method_return(m, &reply);
@@ -228,7 +228,8 @@ static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *
                 return r;
         for (size_t i = 0; i < manager->n_watched; i++) {
                 Entry *e = manager_get_entry(manager, &manager->watched[i]);
-                if (!e)
+                Verdict scratch;
+                if (!e || (problems_only && manager_reported(manager, e, &scratch, NULL)->kind == VERDICT_PASS))
                         continue;
                 r = bus_append_verdict(reply, e);
                 if (r < 0)
@@ -238,6 +239,16 @@ static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        return reply_watched(m, b->manager, false);
+}
+
+static int method_get_problems(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        return reply_watched(m, b->manager, true);
 }
 
 static void on_refresh_finished(Manager *manager, void *userdata) {
@@ -317,6 +328,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("aa{sv}", verdicts),
                                 method_get_verdicts, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetProblems",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("aa{sv}", verdicts),
+                                method_get_problems, SD_BUS_VTABLE_UNPRIVILEGED),
         /* Who may Refresh is the bus policy's call: root and ptrwatchd by
          * default, others through a drop-in (README). */
         SD_BUS_METHOD_WITH_ARGS("Refresh",

@@ -106,6 +106,22 @@ class Status(unittest.TestCase):
         self.assertEqual(p.stdout, "PTRWATCH CRITICAL - 4 addresses: 3 pass, 1 fail; 192.0.2.11 fail (no-ptr)"
                                    " | pass=3 warn=0 fail=1 temperror=0\n")
 
+    def test_problems_only(self):
+        p = run("status", "--problems")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0], "1 address: 1 fail")
+        self.assertEqual([l.split()[0] for l in lines[2:3]], ["192.0.2.11"])
+        self.assertFalse(any(a in p.stdout for a in ("192.0.2.10", "192.0.2.30", "2001:db8::25")))
+        doc = json.loads(run("--json", "status", "--problems").stdout)
+        self.assertEqual(doc["summary"], "fail")
+        self.assertEqual([v["address"] for v in doc["verdicts"]], ["192.0.2.11"])
+        # the filtering is the daemon's: a small reply, readable by anyone
+        self.assertEqual([v["address"] for v in dw.Client(bus).call("GetProblems")[0]], ["192.0.2.11"])
+        r = dw.as_nobody(bus, "print(json.dumps(call('GetProblems')))")
+        self.assertTrue(r["ok"], r)
+        self.assertEqual([v["address"] for v in r["value"][0]], ["192.0.2.11"])
+
     def test_refresh_then_status(self):
         p = run("refresh")
         self.assertEqual(p.returncode, 2, p.stderr)
