@@ -134,7 +134,7 @@ static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
         }
         for (size_t j = 0; j < asked; j++) {
                 Forward *f = &k->lookups[j];
-                if (resolver_query(r, k->ptr.names[f->index], type, on_forward_reply, f) < 0) {
+                if (resolver_query_first(r, k->ptr.names[f->index], type, on_forward_reply, f) < 0) {
                         /* Could not even queue it: no answer, a temperror. */
                         k->forward[f->index] = (DnsReply) { .status = DNS_UNREACHABLE };
                         k->forward_by_name[f->index] = &k->forward[f->index];

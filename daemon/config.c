@@ -564,7 +564,7 @@ int config_init(Config *c) {
         *c = (Config) {
                 .discover = DISCOVER_ROUTE,
                 .timeout = 5 * USEC_PER_SEC,
-                .max_in_flight = 64,
+                .max_in_flight = 256,
                 .min_ttl = 30 * USEC_PER_SEC,
                 .max_ttl = USEC_PER_DAY,
                 .serve_stale = USEC_PER_DAY,

@@ -27,7 +27,8 @@ struct Query {
 struct Resolver {
         sd_event *event;
         getdns_context *context;
-        unsigned max_in_flight;
+        unsigned max_in_flight;         /* MaxInFlight=: the ceiling of the window */
+        unsigned window;                /* how many may be out now */
         unsigned n_in_flight;
         unsigned n_queued;
         Query *queue_head, *queue_tail;         /* waiting for a slot */
@@ -72,6 +73,13 @@ static void on_getdns_reply(getdns_context *context, getdns_callback_type_t type
                 return;
         }
         r->n_in_flight--;
+        /* The window: grow by one for each answer (doubling per round trip,
+         * as TCP's slow start), halve on a timeout. A fast resolver is kept
+         * busy without tuning, a slow or overloaded one is not flooded. */
+        if (type == GETDNS_CALLBACK_TIMEOUT)
+                r->window = MAX(r->window / 2, 1u);
+        else if (r->window < r->max_in_flight)
+                r->window++;
         if (dns_reply_from_getdns(type, response, q->name, q->type, q->klass, &reply) < 0) {
                 log_error("Out of memory reading the reply for %s", q->name);
                 reply = (DnsReply) { .status = DNS_UNREACHABLE };
@@ -117,7 +125,7 @@ static void submit(Resolver *r, Query *q) {
 }
 
 static void start_queued(Resolver *r) {
-        while (r->queue_head && r->n_in_flight < r->max_in_flight) {
+        while (r->queue_head && r->n_in_flight < r->window) {
                 Query *q = r->queue_head;
 
                 r->queue_head = q->next;
@@ -141,8 +149,8 @@ static int on_deliver(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-int resolver_query_class(Resolver *r, const char *name, uint16_t type, uint16_t klass,
-                         resolver_callback_t callback, void *userdata) {
+static int enqueue(Resolver *r, const char *name, uint16_t type, uint16_t klass, bool first,
+                   resolver_callback_t callback, void *userdata) {
         Query *q;
 
         q = calloc(1, sizeof(Query));
@@ -154,11 +162,18 @@ int resolver_query_class(Resolver *r, const char *name, uint16_t type, uint16_t 
                 free(q);
                 return -ENOMEM;
         }
-        if (r->queue_tail)
-                r->queue_tail->next = q;
-        else
+        if (first) {
+                q->next = r->queue_head;
                 r->queue_head = q;
-        r->queue_tail = q;
+                if (!r->queue_tail)
+                        r->queue_tail = q;
+        } else {
+                if (r->queue_tail)
+                        r->queue_tail->next = q;
+                else
+                        r->queue_head = q;
+                r->queue_tail = q;
+        }
         r->n_queued++;
         /* Start from the defer source, never here: a reply that comes back
          * at once must not call back into our caller. */
@@ -167,8 +182,17 @@ int resolver_query_class(Resolver *r, const char *name, uint16_t type, uint16_t 
         return 0;
 }
 
+int resolver_query_class(Resolver *r, const char *name, uint16_t type, uint16_t klass,
+                         resolver_callback_t callback, void *userdata) {
+        return enqueue(r, name, type, klass, false, callback, userdata);
+}
+
 int resolver_query(Resolver *r, const char *name, uint16_t type, resolver_callback_t callback, void *userdata) {
-        return resolver_query_class(r, name, type, GETDNS_RRCLASS_IN, callback, userdata);
+        return enqueue(r, name, type, GETDNS_RRCLASS_IN, false, callback, userdata);
+}
+
+int resolver_query_first(Resolver *r, const char *name, uint16_t type, resolver_callback_t callback, void *userdata) {
+        return enqueue(r, name, type, GETDNS_RRCLASS_IN, true, callback, userdata);
 }
 
 static int set_upstreams(getdns_context *ctx, const Upstream *servers, size_t n) {
@@ -252,6 +276,7 @@ int resolver_new(sd_event *event, const ResolverOptions *o, Resolver **ret) {
                 return -ENOMEM;
         r->event = sd_event_ref(event);
         r->max_in_flight = MAX(o->max_in_flight, 1u);
+        r->window = MIN(r->max_in_flight, RESOLVER_WINDOW_START);
 
         k = sd_event_add_defer(event, &r->deliver, on_deliver, r);
         if (k < 0)
@@ -306,6 +331,7 @@ ResolverStats resolver_stats(const Resolver *r) {
         ResolverStats s = r->stats;
 
         s.n_in_flight = r->n_in_flight;
+        s.window = r->window;
         s.n_queued = r->n_queued;
         return s;
 }

@@ -22,8 +22,13 @@ typedef struct ResolverOptions {
         unsigned max_in_flight;
 } ResolverOptions;
 
-/* A getdns stub resolver on the event loop: at most max_in_flight queries
- * are out at once, the rest wait in order. */
+/* The window of queries in flight starts here and grows by one per answer
+ * up to max_in_flight; a timeout halves it. */
+#define RESOLVER_WINDOW_START 32u
+
+/* A getdns stub resolver on the event loop: at most the window's worth of
+ * queries (never more than max_in_flight) are out at once, the rest wait in
+ * order. */
 int resolver_new(sd_event *event, const ResolverOptions *o, Resolver **ret);
 /* The [Resolver] settings of c. */
 ResolverOptions resolver_options_from_config(const Config *c, const char *resolv_conf);
@@ -32,6 +37,9 @@ ResolverOptions resolver_options_from_config(const Config *c, const char *resolv
 Resolver *resolver_free(Resolver *r);
 
 int resolver_query(Resolver *r, const char *name, uint16_t type, resolver_callback_t callback, void *userdata);
+/* Ahead of everything queued: a lookup that finishes work already begun
+ * (a check's forward lookups), so that checks end early and hold little. */
+int resolver_query_first(Resolver *r, const char *name, uint16_t type, resolver_callback_t callback, void *userdata);
 /* The same in another class than IN (CH for Cloudflare's whoami). */
 int resolver_query_class(Resolver *r, const char *name, uint16_t type, uint16_t klass,
                          resolver_callback_t callback, void *userdata);
@@ -41,6 +49,7 @@ typedef struct ResolverStats {
         unsigned n_in_flight;
         unsigned n_queued;
         unsigned max_in_flight_seen;
+        unsigned window;
 } ResolverStats;
 ResolverStats resolver_stats(const Resolver *r);
 

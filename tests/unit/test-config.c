@@ -120,7 +120,7 @@ static void test_defaults_and_reset(void **state) {
         assert_int_equal(config_init(&c), 0);
         assert_int_equal(c.discover, DISCOVER_ROUTE);
         assert_int_equal(c.timeout, 5 * USEC_PER_SEC);
-        assert_int_equal(c.max_in_flight, 64);
+        assert_int_equal(c.max_in_flight, 256);
         assert_int_equal(c.min_ttl, 30 * USEC_PER_SEC);
         assert_int_equal(c.max_ttl, USEC_PER_DAY);
         assert_int_equal(c.serve_stale, USEC_PER_DAY);
