@@ -8,9 +8,9 @@ void json_init(JsonWriter *w, FILE *f, bool pretty) {
 }
 
 static void indent(JsonWriter *w) {
-        fputc('\n', w->f);
+        putc_unlocked('\n', w->f);
         for (unsigned i = 0; i < w->depth; i++)
-                fputs("  ", w->f);
+                fputs_unlocked("  ", w->f);
 }
 
 /* Place the comma and line break that go before a value or key. */
@@ -22,7 +22,7 @@ static void before_item(JsonWriter *w) {
         if (w->depth == 0)
                 return;
         if (!w->first[w->depth])
-                fputs(w->pretty ? "," : ", ", w->f);
+                fputs_unlocked(w->pretty ? "," : ", ", w->f);
         w->first[w->depth] = false;
         if (w->pretty)
                 indent(w);
@@ -30,7 +30,7 @@ static void before_item(JsonWriter *w) {
 
 static void open_container(JsonWriter *w, char c) {
         before_item(w);
-        fputc(c, w->f);
+        putc_unlocked(c, w->f);
         if (w->depth + 1 < JSON_DEPTH_MAX)
                 w->depth++;
         w->first[w->depth] = true;
@@ -43,7 +43,7 @@ static void close_container(JsonWriter *w, char c) {
                 w->depth--;
         if (w->pretty && !empty)
                 indent(w);
-        fputc(c, w->f);
+        putc_unlocked(c, w->f);
 }
 
 void json_begin_object(JsonWriter *w) {
@@ -62,32 +62,45 @@ void json_end_array(JsonWriter *w) {
         close_container(w, ']');
 }
 
+/* Plain characters go out in runs; a JSON writer is single-threaded, so the
+ * stream is not locked per character. */
 static void write_string(FILE *f, const char *s) {
-        fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+        static const char hex[] = "0123456789abcdef";
+        const unsigned char *run = (const unsigned char *) s, *p;
+
+        putc_unlocked('"', f);
+        for (p = run; *p; p++) {
+                const char *esc = NULL;
+                char u[7];
+
                 switch (*p) {
-                case '"':  fputs("\\\"", f); break;
-                case '\\': fputs("\\\\", f); break;
-                case '\n': fputs("\\n", f); break;
-                case '\r': fputs("\\r", f); break;
-                case '\t': fputs("\\t", f); break;
+                case '"':  esc = "\\\""; break;
+                case '\\': esc = "\\\\"; break;
+                case '\n': esc = "\\n"; break;
+                case '\r': esc = "\\r"; break;
+                case '\t': esc = "\\t"; break;
                 default:
-                        if (*p < 0x20 || *p == 0x7f)
-                                fprintf(f, "\\u%04x", *p);
-                        else if (*p >= 0x80)
-                                /* DNS names are bytes, not UTF-8: keep the
-                                 * document valid whatever they hold. */
-                                fprintf(f, "\\u%04x", *p);
-                        else
-                                fputc(*p, f);
+                        /* Control characters, and bytes past ASCII: DNS names
+                         * are bytes, not UTF-8; keep the document valid
+                         * whatever they hold. */
+                        if (*p >= 0x20 && *p < 0x7f)
+                                continue;
+                        u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0';
+                        u[4] = hex[*p >> 4], u[5] = hex[*p & 0xf], u[6] = 0;
+                        esc = u;
                 }
-        fputc('"', f);
+                fwrite_unlocked(run, 1, (size_t) (p - run), f);
+                fputs_unlocked(esc, f);
+                run = p + 1;
+        }
+        fwrite_unlocked(run, 1, (size_t) (p - run), f);
+        putc_unlocked('"', f);
 }
 
 void json_key(JsonWriter *w, const char *key) {
         before_item(w);
         write_string(w->f, key);
-        fputs(": ", w->f);
+        fputs_unlocked(": ", w->f);
         w->after_key = true;
 }
 
@@ -107,14 +120,14 @@ void json_integer(JsonWriter *w, int64_t v) {
 
 void json_boolean(JsonWriter *w, bool b) {
         before_item(w);
-        fputs(b ? "true" : "false", w->f);
+        fputs_unlocked(b ? "true" : "false", w->f);
 }
 
 void json_null(JsonWriter *w) {
         before_item(w);
-        fputs("null", w->f);
+        fputs_unlocked("null", w->f);
 }
 
 void json_finish(JsonWriter *w) {
-        fputc('\n', w->f);
+        putc_unlocked('\n', w->f);
 }

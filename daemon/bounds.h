@@ -29,10 +29,10 @@
 
 /* Entries of one list key in the configuration (Addresses= and the like),
  * all its assignments together. */
-#define CONFIG_LIST_MAX 16384
+#define CONFIG_LIST_MAX 131072
 
 /* Watched addresses, static and discovered together. */
-#define WATCHED_MAX 65536
+#define WATCHED_MAX 131072
 
 /* State writes are batched: at most one per this interval. */
 #define STATE_SAVE_DELAY_USEC (1 * USEC_PER_SEC)

@@ -2,6 +2,9 @@
 #include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +19,8 @@
 #include "strv.h"
 
 #define LINE_MAX_LENGTH 65536      /* a few thousand addresses; list keys may also repeat */
-#define CONFIG_FILE_SIZE_MAX (1024 * 1024)
+#define CONFIG_FILE_SIZE_MAX (4 * 1024 * 1024)    /* 100,000 addresses and then some */
+#define CONFIG_FILE_SIZE_MAX_TEXT "4 MiB"
 
 /* Where MinTTL= and MaxTTL= were last set (and in which order), to name the
  * line that made them clash. */
@@ -458,31 +462,53 @@ int config_parse_string(Config *c, const char *name, const char *text, char **re
         return finish(&s, parse_text(&s, name, text, strlen(text)), ret_error);
 }
 
+/* The whole of a regular file. Opened non-blocking and checked with fstat()
+ * before anything is read: a FIFO or a device in the place of a
+ * configuration file must not hang a start, a reload or --check-config. */
 static int read_file(const char *path, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
-        size_t n = 0;
-        FILE *f;
+        struct stat st;
+        size_t done = 0;
+        int fd, r = 0;
 
-        f = fopen(path, "re");
-        if (!f)
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
                 return -errno;
-        buf = malloc(CONFIG_FILE_SIZE_MAX + 1);
-        if (!buf) {
-                fclose(f);
-                return -ENOMEM;
+        if (fstat(fd, &st) < 0)
+                r = -errno;
+        else if (S_ISDIR(st.st_mode))
+                r = -EISDIR;
+        else if (!S_ISREG(st.st_mode))
+                r = -EBADFD;
+        else if (st.st_size > CONFIG_FILE_SIZE_MAX)
+                r = -EFBIG;
+        else if (!(buf = malloc((size_t) st.st_size + 1)))
+                r = -ENOMEM;
+        while (r == 0 && done < (size_t) st.st_size) {
+                ssize_t k = read(fd, buf + done, (size_t) st.st_size - done);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        r = k < 0 ? -errno : -EIO;      /* shrank while we read */
+                else
+                        done += (size_t) k;
         }
-        n = fread(buf, 1, CONFIG_FILE_SIZE_MAX + 1, f);
-        if (ferror(f)) {
-                fclose(f);
-                return -EIO;
-        }
-        fclose(f);
-        if (n > CONFIG_FILE_SIZE_MAX)
-                return -EFBIG;
-        buf[n] = 0;
+        close(fd);
+        if (r < 0)
+                return r;
+        buf[done] = 0;
         *ret = TAKE_PTR(buf);
-        *ret_size = n;
+        *ret_size = done;
         return 0;
+}
+
+static const char *read_error(int r) {
+        switch (r) {
+        case -EFBIG:  return "larger than " CONFIG_FILE_SIZE_MAX_TEXT ": not a configuration file";
+        case -EBADFD: return "not a regular file (a FIFO, socket or device?)";
+        case -EISDIR: return "a directory, not a file";
+        default:      return strerror(-r);
+        }
 }
 
 static int load_one(ParseState *s, const char *path) {
@@ -493,8 +519,7 @@ static int load_one(ParseState *s, const char *path) {
         r = read_file(path, &text, &size);
         if (r < 0) {
                 free(s->error);
-                if (asprintf(&s->error, "%s: %s", path,
-                             r == -EFBIG ? "larger than 1 MiB: not a configuration file" : strerror(-r)) < 0)
+                if (asprintf(&s->error, "%s: %s", path, read_error(r)) < 0)
                         s->error = NULL;
                 return r;
         }
@@ -533,6 +558,19 @@ static int load_dropins(ParseState *s, const char *path) {
         if (files)
                 qsort(files, strv_length(files), sizeof(char *), compare_strings);
         for (char **f = files; f && *f; f++) {
+                struct stat st;
+                /* A directory or a dangling symlink among the drop-ins is
+                 * somebody's mistake, not a configuration: skip it. A FIFO or
+                 * device still fails (read_file), as would a bad file. */
+                if (stat(*f, &st) < 0) {
+                        log_warning("%s: %s, skipping this drop-in", *f,
+                                    errno == ENOENT ? "a dangling symlink" : strerror(errno));
+                        continue;
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        log_warning("%s: a directory, skipping this drop-in", *f);
+                        continue;
+                }
                 r = load_one(s, *f);
                 if (r < 0)
                         return r;

@@ -88,30 +88,93 @@ static int add_txt(DnsReply *r, const getdns_dict *rr) {
  * when the chain ends in nothing (NXDOMAIN or NODATA after a CNAME). Owner
  * names compare case-insensitively (RFC 4343). Returns the number of records
  * collected. */
+/* A name in wire format (uncompressed, as getdns hands it over): its length
+ * including the root label, or 0 when malformed. */
+static size_t wire_name_length(const uint8_t *p, size_t size) {
+        size_t i = 0;
+
+        while (i < size && p[i] != 0) {
+                if (p[i] > 63)
+                        return 0;       /* a compression pointer or an extended label */
+                i += 1 + (size_t) p[i];
+        }
+        return i < size && i + 1 <= 255 ? i + 1 : 0;
+}
+
+#define DNS_NAME_WIRE_MAX 255
+
+/* The wire form of a name we ask about (no escapes: our own reverse names,
+ * and host names that passed hostname_is_valid()). 0 when it does not fit. */
+static size_t wire_from_text(const char *name, uint8_t buf[static DNS_NAME_WIRE_MAX]) {
+        size_t n = 0;
+
+        for (const char *p = name; *p; ) {
+                size_t len = strcspn(p, ".");
+                if (len == 0 || len > 63 || n + 1 + len + 1 > DNS_NAME_WIRE_MAX)
+                        return 0;
+                buf[n++] = (uint8_t) len;
+                memcpy(buf + n, p, len);
+                n += len;
+                p += len;
+                if (*p == '.')
+                        p++;
+        }
+        buf[n++] = 0;
+        return n;
+}
+
+/* RFC 4343: names compare case-insensitively, label by label. */
+static bool wire_name_equal(const getdns_bindata *a, const uint8_t *b, size_t b_size) {
+        size_t n = wire_name_length(a->data, a->size);
+
+        if (n == 0 || n != b_size)
+                return false;
+        for (size_t i = 0; i < n; ) {
+                size_t len = a->data[i];
+                if (len != b[i])
+                        return false;
+                if (strncasecmp((const char *) a->data + i + 1, (const char *) b + i + 1, len) != 0)
+                        return false;
+                i += 1 + len;
+        }
+        return true;
+}
+
+/* The owner of rr is the wire name (owner, owner_size). */
+static bool record_owned_by(const getdns_dict *rr, const uint8_t *owner, size_t owner_size) {
+        getdns_bindata *b = NULL;
+
+        return getdns_dict_get_bindata(rr, "name", &b) == GETDNS_RETURN_GOOD && b &&
+               wire_name_equal(b, owner, owner_size);
+}
+
+/* Follow CNAMEs from qname within the answer; collect the RRset of qtype at
+ * the end of the chain. Every CNAME followed counts towards *min_ttl, also
+ * when the chain ends in nothing (NXDOMAIN or NODATA after a CNAME). Owner
+ * names compare case-insensitively (RFC 4343), in wire form: only the PTR
+ * targets are turned into text. Returns the number of records collected. */
 static int collect_answer(const getdns_list *answer, const char *qname, uint16_t qtype, uint16_t qclass,
                           DnsReply *r, uint32_t *min_ttl) {
-        _cleanup_free_ char *owner = strdup(qname);
-        size_t n = 0;
+        uint8_t owner_buf[DNS_NAME_WIRE_MAX];
+        const uint8_t *owner = owner_buf;
+        size_t owner_size, n = 0;
         int found = 0;
 
-        if (!owner)
-                return -ENOMEM;
-        if (getdns_list_get_length(answer, &n) != GETDNS_RETURN_GOOD)
+        owner_size = wire_from_text(qname, owner_buf);
+        if (owner_size == 0 || getdns_list_get_length(answer, &n) != GETDNS_RETURN_GOOD)
                 return 0;
 
         for (unsigned hop = 0; hop <= DNS_CNAME_CHAIN_MAX; hop++) {
-                char *next = NULL;
+                getdns_bindata *cname = NULL;
 
                 for (size_t i = 0; i < n; i++) {
                         getdns_dict *rr = NULL;
                         uint32_t type, klass, ttl;
-                        _cleanup_free_ char *name = NULL;
 
                         if (getdns_list_get_dict(answer, i, &rr) != GETDNS_RETURN_GOOD ||
-                            !record_get(rr, &type, &klass, &ttl) || klass != qclass)
-                                continue;
-                        name = record_name(rr, "name");
-                        if (!name || !strcaseeq(name, owner))
+                            !record_get(rr, &type, &klass, &ttl) || klass != qclass ||
+                            (type != qtype && type != GETDNS_RRTYPE_CNAME) ||
+                            !record_owned_by(rr, owner, owner_size))
                                 continue;
 
                         if (type == qtype) {
@@ -128,18 +191,20 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
                                         return -ENOMEM;
                                 *min_ttl = MIN(*min_ttl, ttl);
                                 found++;
-                        } else if (type == GETDNS_RRTYPE_CNAME && !next && !found) {
-                                next = record_name(rr, "/rdata/cname");
-                                if (next)
+                        } else if (!cname && !found) {
+                                getdns_bindata *c = NULL;
+                                if (getdns_dict_get_bindata(rr, "/rdata/cname", &c) == GETDNS_RETURN_GOOD && c &&
+                                    wire_name_length(c->data, c->size) == c->size) {
+                                        cname = c;
                                         *min_ttl = MIN(*min_ttl, ttl);
+                                }
                         }
                 }
-                if (found || !next) {
-                        free(next);
+                if (found || !cname)
                         return found;
-                }
-                free(owner);
-                owner = next;
+                /* cname points into the reply, which outlives this call */
+                owner = cname->data;
+                owner_size = cname->size;
         }
         return found;   /* chain too long: whatever was found */
 }

@@ -362,7 +362,11 @@ int state_save(const char *dir, Verdict * const *v, size_t n) {
             asprintf(&tmp, "%s/.%s.tmp", dir, STATE_FILE_NAME) < 0)
                 return -ENOMEM;
 
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* Never through whatever is there: a symlink, a FIFO (which would
+         * block the loop until somebody reads it) or a leftover of ours. */
+        if (unlink(tmp) < 0 && errno != ENOENT)
+                return -errno;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
         if (fd < 0)
                 return -errno;
         for (size_t done = 0; done < size; done += (size_t) k) {
@@ -403,7 +407,7 @@ int state_load(const char *dir, Verdict ***ret, size_t *ret_n) {
         *ret_n = 0;
         if (asprintf(&path, "%s/%s", dir, STATE_FILE_NAME) < 0)
                 return -ENOMEM;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t) STATE_FILE_MAX) {

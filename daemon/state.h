@@ -16,8 +16,8 @@
  * lists comma-separated, times in microseconds (CLOCK_REALTIME), fields
  * escaped (\\, \t, \n, \, and \xHH). The "end" line catches truncation. */
 #define STATE_FILE_NAME "verdicts"
-#define STATE_FILE_MAX (16U * 1024U * 1024U)
-#define STATE_ENTRIES_MAX 100000U
+#define STATE_FILE_MAX (64U * 1024U * 1024U)
+#define STATE_ENTRIES_MAX 131072U
 
 int state_format(Verdict * const *v, size_t n, char **ret, size_t *ret_size);
 int state_parse(const char *text, size_t size, Verdict ***ret, size_t *ret_n, char **ret_error);

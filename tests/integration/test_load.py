@@ -160,7 +160,7 @@ class Bounds(DaemonTest):
     def test_state_file_size(self):
         state = tempfile.mkdtemp(dir=world.root)
         with open(os.path.join(state, "verdicts"), "wb") as f:
-            f.write(b"ptrwatch-state 1\n" + b"x" * (16 * 1024 * 1024))
+            f.write(b"ptrwatch-state 1\n" + b"x" * (64 * 1024 * 1024))
         conf = world.config("big-state.conf", Watch={"Addresses": "192.0.2.10", "Discover": "none"})
         d = dw.Daemon(world.root, bus, conf, state_dir=state).start()
         self.addCleanup(d.stop)

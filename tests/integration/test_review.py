@@ -6,6 +6,7 @@ the fix."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -246,6 +247,74 @@ class ConfigBounds(unittest.TestCase):
         p = subprocess.run([PTRWATCHD, "--config", path, "--check-config"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 1)
         self.assertIn(f"{path}:2: Timeout=: '500us' is shorter than 1ms", p.stdout + p.stderr)
+
+
+class NotRegularFiles(DaemonTest):
+    """#14.8: a FIFO, a directory or a dangling symlink where a file belongs
+    never blocks a start, a reload or --check-config, and is named."""
+
+    def check_config(self, path):
+        t = time.monotonic()
+        p = subprocess.run([PTRWATCHD, "--config", path, "--check-config"], capture_output=True, text=True,
+                           timeout=20)
+        self.assertLess(time.monotonic() - t, 5)
+        return p
+
+    def test_fifo_as_config_and_dropin(self):
+        fifo = os.path.join(root, "fifo.conf")
+        os.mkfifo(fifo)
+        p = self.check_config(fifo)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(f"{fifo}: not a regular file", p.stdout + p.stderr)
+
+        conf = write_config("dropins.conf", self.dns)
+        os.makedirs(conf + ".d")
+        os.mkfifo(os.path.join(conf + ".d", "50-fifo.conf"))
+        p = self.check_config(conf)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("50-fifo.conf: not a regular file", p.stdout + p.stderr)
+
+    def test_directory_and_dangling_symlink_dropins_are_skipped(self):
+        conf = write_config("skipped.conf", self.dns)
+        os.makedirs(os.path.join(conf + ".d", "10-dir.conf"))
+        os.symlink("/nonexistent/ptrwatch", os.path.join(conf + ".d", "20-gone.conf"))
+        p = self.check_config(conf)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("10-dir.conf: a directory, skipping this drop-in", p.stderr)
+        self.assertIn("20-gone.conf: a dangling symlink, skipping this drop-in", p.stderr)
+
+    def test_fifo_state_files_do_not_block(self):
+        address = "192.0.2.46"
+        confirmed_pair(self.dns, address, "p46.example.test")
+        state = tempfile.mkdtemp(prefix="state-", dir=root)
+        os.mkfifo(os.path.join(state, "verdicts"))
+        os.mkfifo(os.path.join(state, ".verdicts.tmp"))
+        conf = write_config("fifo-state.conf", self.dns, watch={"Addresses": address})
+        d = self.start(conf, state_dir=state)       # READY=1 within the harness's deadline
+        client = dw.Client(bus)
+        dw.wait_for(lambda: client.verdicts()[0]["verdict"] == "pass", "a pass")
+        # the state was written through neither FIFO: the file is regular now
+        dw.wait_for(lambda: os.path.isfile(os.path.join(state, "verdicts")) and
+                    not stat_is_fifo(os.path.join(state, "verdicts")), "the state file written")
+        self.assertIn("not a regular file", d.stderr())
+
+    def test_fifo_config_on_reload(self):
+        address = "192.0.2.47"
+        confirmed_pair(self.dns, address, "p47.example.test")
+        conf = write_config("reload.conf", self.dns, watch={"Addresses": address})
+        d = self.start(conf)
+        client = dw.Client(bus)
+        os.unlink(conf)
+        os.mkfifo(conf)
+        d.proc.send_signal(signal.SIGHUP)
+        dw.wait_for(lambda: "Not reloading" in d.stderr(), "the reload refused")
+        self.assertIn("not a regular file", d.stderr())
+        self.assertEqual(client.get("Addresses"), [address])
+
+
+def stat_is_fifo(path):
+    import stat
+    return stat.S_ISFIFO(os.stat(path).st_mode)
 
 
 if __name__ == "__main__":
