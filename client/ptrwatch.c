@@ -90,22 +90,37 @@ static int append_verdict(Verdicts *l, Verdict *v) {
         return 0;
 }
 
-/* GetVerdicts, or GetProblems (only what is not pass). */
-static int get_verdicts(sd_bus *bus, const char *method, Verdicts *ret) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Verdict *v;
-        int r;
+/* The watched verdicts, or only those that are not pass, a page at a time:
+ * one reply for 100,000 verdicts would come near dbus-daemon's limit. */
+#define VERDICTS_PAGE 4096
 
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, method, &error, &reply, NULL);
-        if (r < 0)
-                return call_failed(method, &error, r);
-        r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (r >= 0 && (r = verdict_read_bus(reply, &v)) > 0)
-                r = append_verdict(ret, v);
-        if (r < 0) {
-                log_error_errno(r, "Malformed reply from ptrwatchd");
-                return -EXIT_UNKNOWN;
+static int get_verdicts(sd_bus *bus, bool problems_only, Verdicts *ret) {
+        uint64_t total = UINT64_MAX;
+
+        for (uint64_t offset = 0; offset < total; ) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                size_t before = ret->n;
+                Verdict *v;
+                int r;
+
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ListVerdicts", &error, &reply,
+                                       "ttt", offset, (uint64_t) VERDICTS_PAGE,
+                                       (uint64_t) (problems_only ? BUS_LIST_PROBLEMS : 0));
+                if (r < 0)
+                        return call_failed("ListVerdicts", &error, r);
+                r = sd_bus_message_read(reply, "t", &total);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+                while (r >= 0 && (r = verdict_read_bus(reply, &v)) > 0)
+                        r = append_verdict(ret, v);
+                if (r < 0) {
+                        log_error_errno(r, "Malformed reply from ptrwatchd");
+                        return -EXIT_UNKNOWN;
+                }
+                if (ret->n == before)
+                        break;          /* the list shrank while we read it */
+                offset += ret->n - before;
         }
         return 0;
 }
@@ -252,9 +267,9 @@ static int verb_status(int argc, char *argv[], sd_bus *bus) {
 
         StatusInfo info = { .problems_only = arg_problems && !arg_nagios };
 
-        /* --problems asks the daemon for only those: the reply stays small
-         * however many addresses are watched. --nagios counts them all. */
-        r = get_verdicts(bus, info.problems_only ? "GetProblems" : "GetVerdicts", &l);
+        /* --problems asks the daemon for only those: little to send however
+         * many addresses are watched. --nagios counts them all. */
+        r = get_verdicts(bus, info.problems_only, &l);
         if (r >= 0)
                 r = get_time_property(bus, "LastRefresh", &info.last);
         if (r >= 0)

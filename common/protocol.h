@@ -16,6 +16,10 @@
 #define BUS_CHECK_FORCE 1u              /* bypass the cache: root and ptrwatchd only */
 #define BUS_CHECK_FLAGS_ALL BUS_CHECK_FORCE
 
+/* ListVerdicts() flags */
+#define BUS_LIST_PROBLEMS 1u            /* only the verdicts that are not pass */
+#define BUS_LIST_FLAGS_ALL BUS_LIST_PROBLEMS
+
 /* Exit codes: pass 0, warn 1, fail 2, temperror/unknown 3 (also when the
  * daemon, the bus or the resolver cannot be reached), usage 64 (EX_USAGE). */
 #define EXIT_PASS      0

@@ -17,6 +17,7 @@ const WireKey verdict_wire_keys[] = {
         KEY("reasons",      WIRE_REASONS,      reasons),
         KEY("ptr",          WIRE_STRV,         ptr),
         KEY("confirmed",    WIRE_STRV,         confirmed),
+        KEY("helo",         WIRE_STRV,         helo),
         KEY("message",      WIRE_STRING,       message, .if_null = "not checked yet"),
         KEY("ttl",          WIRE_SECONDS,      ttl),
         KEY("checked_at",   WIRE_TIME,         checked_at),

@@ -112,6 +112,7 @@ Verdict *verdict_free(Verdict *v) {
                 return NULL;
         strv_free(v->ptr);
         strv_free(v->confirmed);
+        strv_free(v->helo);
         free(v->message);
         free(v);
         return NULL;
@@ -123,10 +124,11 @@ Verdict *verdict_copy(const Verdict *v) {
         if (!c)
                 return NULL;
         *c = *v;
-        c->ptr = c->confirmed = NULL;
+        c->ptr = c->confirmed = c->helo = NULL;
         c->message = NULL;
         if ((v->ptr && !(c->ptr = strv_copy(v->ptr))) ||
             (v->confirmed && !(c->confirmed = strv_copy(v->confirmed))) ||
+            (v->helo && !(c->helo = strv_copy(v->helo))) ||
             (v->message && !(c->message = strdup(v->message))))
                 return verdict_free(c);
         return c;

@@ -44,6 +44,8 @@ typedef struct Verdict {
         unsigned reasons;               /* REASON_BIT()s */
         char **ptr;                     /* every PTR name, lower case, no trailing dot */
         char **confirmed;               /* the ones that forward-confirm */
+        char **helo;                    /* the HELO names mail from it is sent with: attached
+                                         * when reported, never persisted */
         char *message;
         usec_t ttl;                     /* how long the data behind it stays valid */
         usec_t checked_at;              /* CLOCK_REALTIME */

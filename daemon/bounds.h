@@ -22,6 +22,11 @@
 #define PENDING_RESERVED_PRIVILEGED 256
 #define PENDING_PER_USER_MAX 64
 
+/* Verdicts in one reply. dbus-daemon's default limit for a message on the
+ * system bus is 32 MiB, and a verdict takes about 600 bytes: 16,384 stay
+ * under 10 MiB. GetVerdicts refuses beyond it, ListVerdicts pages. */
+#define VERDICTS_PER_REPLY_MAX 16384
+
 /* Ad-hoc live checks by unprivileged callers: a token bucket per UID. */
 #define RATELIMIT_BURST 10
 #define RATELIMIT_INTERVAL_USEC (6 * USEC_PER_SEC)     /* one token back every 6 s: 10/min */
@@ -30,6 +35,9 @@
 /* Entries of one list key in the configuration (Addresses= and the like),
  * all its assignments together. */
 #define CONFIG_LIST_MAX 131072
+
+/* The log names the watched addresses up to this many, else counts them. */
+#define WATCHED_LISTED_MAX 16
 
 /* Watched addresses, static and discovered together. */
 #define WATCHED_MAX 131072

@@ -51,6 +51,7 @@ int bus_append_verdict(sd_bus_message *reply, const Entry *e) {
         view = *manager_reported(e->manager, e, &scratch, &stale);
         view.stale = stale;
         view.watched = e->watched;
+        view.helo = e->manager->helo_names;
         return verdict_append_bus(reply, &view);
 }
 
@@ -214,41 +215,87 @@ static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         return 1;
 }
 
-/* The watched verdicts, all or only the problems (not pass), in the order
- * of Addresses. */
-static int reply_watched(sd_bus_message *m, Manager *manager, bool problems_only) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+/* Whether e is listed: everything, or only the problems (not pass, as
+ * reported: a stale pass is a pass). */
+static bool listed(Manager *manager, const Entry *e, bool problems_only) {
+        Verdict scratch;
+        return e && (!problems_only || manager_reported(manager, e, &scratch, NULL)->kind != VERDICT_PASS);
+}
+
+/* The watched verdicts from the offset-th listed one, at most limit of them,
+ * in the order of Addresses; *ret_total counts all listed. */
+static int append_watched(sd_bus_message *reply, Manager *manager, uint64_t offset, uint64_t limit,
+                          bool problems_only, uint64_t *ret_total) {
+        uint64_t index = 0;
         int r;
 
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
         r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < manager->n_watched; i++) {
+        for (size_t i = 0; r >= 0 && i < manager->n_watched; i++) {
                 Entry *e = manager_get_entry(manager, &manager->watched[i]);
-                Verdict scratch;
-                if (!e || (problems_only && manager_reported(manager, e, &scratch, NULL)->kind == VERDICT_PASS))
+                if (!listed(manager, e, problems_only))
                         continue;
-                r = bus_append_verdict(reply, e);
-                if (r < 0)
-                        return r;
+                if (index >= offset && index - offset < limit)
+                        r = bus_append_verdict(reply, e);
+                index++;
         }
-        r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        *ret_total = index;
+        return r;
+}
+
+static int too_many(sd_bus_error *error, uint64_t n) {
+        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                 "%" PRIu64 " verdicts do not fit one reply (at most %d): use ListVerdicts", n,
+                                 VERDICTS_PER_REPLY_MAX);
+}
+
+static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Bus *b = userdata;
+        uint64_t total;
+        int r;
+
+        /* dbus-daemon drops a reply over its message size limit (32 MiB on
+         * the system bus) and the caller gets no answer at all. */
+        if (b->manager->n_watched > VERDICTS_PER_REPLY_MAX)
+                return too_many(error, b->manager->n_watched);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = append_watched(reply, b->manager, 0, UINT64_MAX, false, &total);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+static int method_list_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Bus *b = userdata;
-        return reply_watched(m, b->manager, false);
-}
+        uint64_t offset, limit, flags, total;
+        int r;
 
-static int method_get_problems(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        Bus *b = userdata;
-        return reply_watched(m, b->manager, true);
+        r = sd_bus_message_read(m, "ttt", &offset, &limit, &flags);
+        if (r < 0)
+                return r;
+        if (flags & ~(uint64_t) BUS_LIST_FLAGS_ALL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown flags 0x%" PRIx64 " (only 0x1, problems only, is defined)",
+                                         flags & ~(uint64_t) BUS_LIST_FLAGS_ALL);
+        r = sd_bus_message_new_method_return(m, &reply);
+        /* the total goes first: count, then write */
+        if (r >= 0) {
+                uint64_t n = 0;
+                for (size_t i = 0; i < b->manager->n_watched; i++)
+                        n += listed(b->manager, manager_get_entry(b->manager, &b->manager->watched[i]),
+                                    flags & BUS_LIST_PROBLEMS);
+                r = sd_bus_message_append(reply, "t", n);
+        }
+        if (r >= 0)
+                r = append_watched(reply, b->manager, offset, MIN(limit, (uint64_t) VERDICTS_PER_REPLY_MAX),
+                                   flags & BUS_LIST_PROBLEMS, &total);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 static void on_refresh_finished(Manager *manager, void *userdata) {
@@ -328,10 +375,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("aa{sv}", verdicts),
                                 method_get_verdicts, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetProblems",
-                                SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("aa{sv}", verdicts),
-                                method_get_problems, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListVerdicts",
+                                SD_BUS_ARGS("t", offset, "t", limit, "t", flags),
+                                SD_BUS_RESULT("t", total, "aa{sv}", verdicts),
+                                method_list_verdicts, SD_BUS_VTABLE_UNPRIVILEGED),
         /* Who may Refresh is the bus policy's call: root and ptrwatchd by
          * default, others through a drop-in (README). */
         SD_BUS_METHOD_WITH_ARGS("Refresh",

@@ -108,11 +108,8 @@ static int parse_address_list(ParseState *s, const char *key, const char *value,
                         return r;
                 if (address_parse(w, &a, &why) < 0)
                         return fail(s, "%s=: '%s' is not an IP address: %s", key, w, why);
-                bool dup = false;
-                for (size_t i = 0; i < *n; i++)
-                        dup = dup || address_equal(&(*array)[i], &a);
-                if (dup)
-                        continue;
+                /* duplicates go once the files are read (dedupe()): one sort,
+                 * not a scan per address */
                 r = grow((void **) array, n, sizeof(Address), s, key);
                 if (r < 0)
                         return r;
@@ -431,8 +428,24 @@ static int parse_text(ParseState *s, const char *name, const char *text, size_t 
         return 0;
 }
 
+/* Sorted, each address once. */
+static void dedupe(Address *a, size_t *n) {
+        size_t k = 0;
+
+        if (*n < 2)
+                return;
+        qsort(a, *n, sizeof(Address), address_compare_qsort);
+        for (size_t i = 1; i < *n; i++)
+                if (!address_equal(&a[i], &a[k]))
+                        a[++k] = a[i];
+        *n = k + 1;
+}
+
 static int validate(ParseState *s) {
         Config *c = s->config;
+
+        dedupe(c->addresses, &c->n_addresses);
+        dedupe(c->route_probes, &c->n_route_probes);
 
         if (c->min_ttl > c->max_ttl) {
                 /* The assignment read last made them clash. */

@@ -75,7 +75,8 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
         m->notes = TAKE_PTR(d->notes);
         if (changed) {
                 char *list = NULL;
-                for (size_t i = 0; i < m->n_watched; i++) {
+                /* name them when they fit on a line; count them otherwise */
+                for (size_t i = 0; i < m->n_watched && m->n_watched <= WATCHED_LISTED_MAX; i++) {
                         char s[ADDRESS_STRING_MAX];
                         (void) strextendf(&list, "%s%s", i ? " " : "", address_to_string(&m->watched[i], s));
                 }

@@ -304,8 +304,17 @@ static int engine_new(Manager *m, const Config *c, Resolver **ret_resolver, Chec
         return 0;
 }
 
-static void policy_from_config(VerdictPolicy *p, const Config *c) {
-        *p = (VerdictPolicy) { .helo_name = c->helo_name, .min_ttl = c->min_ttl, .max_ttl = c->max_ttl };
+/* The verdict policy and the HELO names of the configuration. */
+static int manager_apply_policy(Manager *m) {
+        const Config *c = &m->config;
+        char **helo = NULL;
+
+        if (c->helo_name && strv_extend(&helo, c->helo_name) < 0)
+                return -ENOMEM;
+        strv_free(m->helo_names);
+        m->helo_names = helo;
+        m->policy = (VerdictPolicy) { .helo_name = c->helo_name, .min_ttl = c->min_ttl, .max_ttl = c->max_ttl };
+        return 0;
 }
 
 int manager_new(sd_event *event, const ManagerOptions *o, Manager **ret, char **ret_error) {
@@ -326,7 +335,9 @@ int manager_new(sd_event *event, const ManagerOptions *o, Manager **ret, char **
         r = config_load(&m->config, o->config_path, o->config_explicit, ret_error);
         if (r < 0)
                 return r;
-        policy_from_config(&m->policy, &m->config);
+        r = manager_apply_policy(m);
+        if (r < 0)
+                return r;
 
         r = engine_new(m, &m->config, &m->resolver, &m->checker);
         if (r < 0) {
@@ -443,7 +454,8 @@ int manager_reload(Manager *m) {
         m->checker = checker;
         config_done(&m->config);
         m->config = c;
-        policy_from_config(&m->policy, &m->config);
+        if (manager_apply_policy(m) < 0)
+                log_error("Out of memory applying the HELO names, keeping the old ones");
 
         void *value;
         for (AddrMapIter i = {}; addrmap_next(&m->cache.entries, &i, &value); ) {
@@ -485,6 +497,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->save_timer);
         free(m->watched);
         strv_free(m->notes);
+        strv_free(m->helo_names);
         config_done(&m->config);
         sd_event_unref(m->event);
         free(m);

@@ -34,6 +34,7 @@ struct Manager {
         ManagerOptions options;
         Config config;
         VerdictPolicy policy;
+        char **helo_names;              /* attached to every verdict reported */
         Resolver *resolver;
         Checker *checker;
 

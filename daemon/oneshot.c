@@ -9,6 +9,7 @@
 #include "macro.h"
 #include "oneshot.h"
 #include "protocol.h"
+#include "strv.h"
 #include "output.h"
 
 /* Exit status when the check could not be run at all (monitoring: UNKNOWN). */
@@ -77,6 +78,11 @@ int oneshot_check(const Config *c, const Address *addresses, size_t n, bool json
                         goto finish;
                 }
         }
+
+        /* The HELO names, attached as the daemon attaches them when it reports. */
+        for (size_t i = 0; c->helo_name && i < n; i++)
+                if (verdicts[i] && strv_extend(&verdicts[i]->helo, c->helo_name) < 0)
+                        return log_error("Out of memory"), EXIT_UNKNOWN;
 
         if (json)
                 verdicts_print_json_array(out, verdicts, n, true);

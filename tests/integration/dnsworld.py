@@ -389,10 +389,10 @@ class WhoamiServer(threading.Thread):
 
 
 def bench_addresses(n4, n6=0):
-    """n4 (at most 65,000) addresses in 198.18.0.0/16, of the benchmarking
-    range; n6 under 2001:db8:be::/64."""
-    assert n4 <= 65000
-    v4 = [f"198.18.{i // 250}.{i % 250 + 1}" for i in range(n4)]
+    """n4 (at most 128,000) addresses in 198.18.0.0/15, of the benchmarking
+    range (198.18.0.0/16 first); n6 under 2001:db8:be::/64."""
+    assert n4 <= 2 * 64000
+    v4 = [f"198.{18 + i // 64000}.{(i % 64000) // 250}.{i % 250 + 1}" for i in range(n4)]
     v6 = [f"2001:db8:be::{i + 1:x}" for i in range(n6)]
     return v4, v6
 
@@ -404,23 +404,26 @@ def bench_zones(root, n4, n6=0):
     v4, v6 = bench_addresses(n4, n6)
     soa = ["$TTL 3600", "@ IN SOA ns.example.test. hostmaster.example.test. 1 3600 900 604800 300",
            "@ IN NS ns.example.test."]
-    # 18.198.in-addr.arpa, not 198.in-addr.arpa: the primary must not answer
-    # for 100.51.198.in-addr.arpa, the lame delegation of the tests
-    rev4 = ["$ORIGIN 18.198.in-addr.arpa."] + soa
+    # 18.198.in-addr.arpa and 19.198.in-addr.arpa, not 198.in-addr.arpa: the
+    # primary must not answer for 100.51.198.in-addr.arpa, the lame delegation
+    # of the tests
+    rev4 = {o: [f"$ORIGIN {o}.198.in-addr.arpa."] + soa for o in ("18", "19")}
     rev6 = ["$ORIGIN 0.0.0.0.e.b.0.0.8.b.d.0.1.0.0.2.ip6.arpa."] + soa
     fwd = ["$ORIGIN bench.test."] + soa
     for i, a in enumerate(v4):
         o = a.split(".")
-        rev4.append(f"{o[3]}.{o[2]} IN PTR h{i}.bench.test.")
+        rev4[o[1]].append(f"{o[3]}.{o[2]} IN PTR h{i}.bench.test.")
         fwd.append(f"h{i} IN A {a}")
     for i, a in enumerate(v6):
         nibbles = ipaddress.ip_address(a).exploded.replace(":", "")[16:]
         rev6.append(".".join(reversed(nibbles)) + f" IN PTR g{i}.bench.test.")
         fwd.append(f"g{i} IN AAAA {a}")
     zones, files = {}, {}
-    for zone, fname, lines in (("18.198.in-addr.arpa", "bench-198.zone", rev4),
-                               ("0.0.0.0.e.b.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "bench-6.zone", rev6),
-                               ("bench.test", "bench.test.zone", fwd)):
+    parts = [("18.198.in-addr.arpa", "bench-198.zone", rev4["18"])]
+    if n4 > 64000:
+        parts.append(("19.198.in-addr.arpa", "bench-199.zone", rev4["19"]))
+    parts += [("0.0.0.0.e.b.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "bench-6.zone", rev6), ("bench.test", "bench.test.zone", fwd)]
+    for zone, fname, lines in parts:
         zones[zone] = fname
         files[fname] = os.path.join(root, fname)
         with open(files[fname], "w") as f:

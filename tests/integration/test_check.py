@@ -18,7 +18,7 @@ PTRWATCHD = os.environ.get("PTRWATCHD", "ptrwatchd")
 MAXRSS = os.environ.get("MAXRSS", "maxrss")
 world = None
 
-CONTRACT_KEYS = {"address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "message",
+CONTRACT_KEYS = {"address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "message",
                  "ttl", "checked_at", "expires_at", "stale", "watched"}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 

@@ -94,7 +94,7 @@ class Status(unittest.TestCase):
         self.assertEqual(len(doc["verdicts"]), 4)
         for v in doc["verdicts"]:
             b = bus_verdicts[v["address"]]
-            for key in ("address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "message",
+            for key in ("address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "message",
                         "ttl", "stale", "watched"):
                 self.assertEqual(v[key], b[key], key)
             for key in ("checked_at", "expires_at"):
@@ -117,10 +117,25 @@ class Status(unittest.TestCase):
         self.assertEqual(doc["summary"], "fail")
         self.assertEqual([v["address"] for v in doc["verdicts"]], ["192.0.2.11"])
         # the filtering is the daemon's: a small reply, readable by anyone
-        self.assertEqual([v["address"] for v in dw.Client(bus).call("GetProblems")[0]], ["192.0.2.11"])
-        r = dw.as_nobody(bus, "print(json.dumps(call('GetProblems')))")
+        total, page = dw.Client(bus).call("ListVerdicts", (0, 100, 1), "(ttt)")
+        self.assertEqual((total, [v["address"] for v in page]), (1, ["192.0.2.11"]))
+        r = dw.as_nobody(bus, "print(json.dumps(call('ListVerdicts', GLib.Variant('(ttt)', (0, 100, 1)))))")
         self.assertTrue(r["ok"], r)
-        self.assertEqual([v["address"] for v in r["value"][0]], ["192.0.2.11"])
+        self.assertEqual([v["address"] for v in r["value"][1]], ["192.0.2.11"])
+
+    def test_list_verdicts_pages(self):
+        c = dw.Client(bus)
+        everything = [v["address"] for v in c.verdicts()]
+        pages = []
+        for offset in range(0, 5):
+            total, page = c.call("ListVerdicts", (offset, 1, 0), "(ttt)")
+            self.assertEqual(total, 4)
+            pages += [v["address"] for v in page]
+        self.assertEqual(pages, everything)
+        self.assertEqual(c.call("ListVerdicts", (2, 100, 0), "(ttt)")[1], c.verdicts()[2:])
+        with self.assertRaises(Exception) as e:
+            c.call("ListVerdicts", (0, 1, 2), "(ttt)")
+        self.assertEqual(dw.error_name(e.exception), "org.freedesktop.DBus.Error.InvalidArgs")
 
     def test_refresh_then_status(self):
         p = run("refresh")

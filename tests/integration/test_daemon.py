@@ -105,7 +105,7 @@ class Api(DaemonTest):
         self.assertEqual(v["2001:db8::25"]["verdict"], "pass")
         for x in v.values():
             self.assertEqual(set(x), {"address", "reverse_name", "verdict", "reasons", "ptr", "confirmed",
-                                      "message", "ttl", "checked_at", "expires_at", "stale", "watched"})
+                                      "helo", "message", "ttl", "checked_at", "expires_at", "stale", "watched"})
             self.assertTrue(x["watched"])
             self.assertFalse(x["stale"])
             self.assertGreater(x["expires_at"], x["checked_at"])

@@ -101,6 +101,28 @@ class Load(DaemonTest):
 
 
 class Bounds(DaemonTest):
+    def test_verdicts_per_reply(self):
+        """Beyond 16,384 watched, one GetVerdicts reply would come near
+        dbus-daemon's message size limit: refused, and ListVerdicts pages."""
+        many, _ = dnsworld.bench_addresses(16385)
+        conf = world.config(f"many-{time.monotonic_ns()}.conf", servers="127.0.0.1:1",     # closed: no DNS work
+                            Watch={"Addresses": " ".join(many), "Discover": "none"})
+        d = dw.Daemon(world.root, bus, conf).start()
+        self.addCleanup(d.stop)
+        client = dw.Client(bus)
+        with self.assertRaises(Exception) as e:
+            client.verdicts()
+        self.assertEqual(dw.error_name(e.exception), "org.freedesktop.DBus.Error.LimitsExceeded")
+        self.assertIn("use ListVerdicts", str(e.exception))
+        total, page = client.call("ListVerdicts", (0, 100000, 0), "(ttt)")
+        self.assertEqual((total, len(page)), (16385, 16384))
+        total, page = client.call("ListVerdicts", (16384, 100000, 0), "(ttt)")
+        self.assertEqual((total, [v["address"] for v in page]), (16385, [many[-1]]))
+        # the client pages: every address, one document
+        p = subprocess.run([os.environ.get("PTRWATCH", "ptrwatch"), "--json", "status"], capture_output=True,
+                           text=True, env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus.address), timeout=120)
+        self.assertEqual(sorted(v["address"] for v in json.loads(p.stdout)["verdicts"]), sorted(many), p.stderr)
+
     def test_queries_in_flight(self):
         for limit in (8, 64):
             conf = world.config(f"inflight-{limit}.conf", Resolver={"MaxInFlight": str(limit)})
