@@ -13,6 +13,7 @@
 
 #include "address.h"
 #include "json.h"
+#include "metrics.h"
 #include "log.h"
 #include "macro.h"
 #include "output.h"
@@ -321,6 +322,48 @@ static int verb_refresh(int argc, char *argv[], sd_bus *bus) {
         return verb_status(argc, argv, bus);
 }
 
+static int get_checks_total(sd_bus *bus, uint64_t ret[static _VERDICT_KIND_MAX]) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *kind;
+        uint64_t n;
+        int r;
+
+        r = sd_bus_get_property(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ChecksTotal", &error, &reply, "a{st}");
+        if (r < 0)
+                return call_failed("ChecksTotal", &error, r);
+        r = sd_bus_message_enter_container(reply, 'a', "{st}");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "{st}", &kind, &n)) > 0) {
+                int k = verdict_kind_from_string(kind);
+                if (k >= 0)
+                        ret[k] = n;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Malformed ChecksTotal from ptrwatchd");
+                return -EXIT_UNKNOWN;
+        }
+        return 0;
+}
+
+/* The watched verdicts in the Prometheus text format, as the daemon writes
+ * them to [Export] PrometheusTextfile=. */
+static int verb_metrics(int argc, char *argv[], sd_bus *bus) {
+        MetricsInput in = { .version = PTRWATCH_VERSION };
+        Verdicts l = {};
+        int r;
+
+        r = get_verdicts(bus, false, &l);
+        if (r >= 0)
+                r = get_checks_total(bus, in.checks_total);
+        if (r >= 0) {
+                in.verdicts = l.v;
+                in.n_verdicts = l.n;
+                metrics_write(stdout, &in);
+        }
+        verdicts_done(&l);
+        return r < 0 ? -r : 0;
+}
+
 static int on_verdict_changed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_strv_free_ char **reasons = NULL;
         const char *address, *old, *new;
@@ -415,6 +458,7 @@ static const Verb verbs[] = {
         { "check",   2, INT_MAX, verb_check },
         { "refresh", 1, 1,       verb_refresh },
         { "monitor", 1, 1,       verb_monitor },
+        { "metrics", 1, 1,       verb_metrics },
 };
 
 static void help(void) {
@@ -427,6 +471,7 @@ static void help(void) {
                "  check ADDRESS...    verdicts for these addresses (cached while fresh)\n"
                "  refresh             discover and re-check everything now, then show status\n"
                "  monitor             print verdict changes as they happen\n"
+               "  metrics             the watched verdicts in the Prometheus text format\n"
                "\n"
                "Options:\n"
                "  --json              JSON output\n"

@@ -36,6 +36,11 @@
  * all its assignments together. */
 #define CONFIG_LIST_MAX 131072
 
+/* Checks of watched addresses running at once; the rest wait, due, in the
+ * scheduler's queue: 100,000 at once would hold their lookups all together.
+ * A caller's Check is never made to wait behind them. */
+#define CHECKS_IN_PROGRESS_MAX 1024
+
 /* The log names the watched addresses up to this many, else counts them. */
 #define WATCHED_LISTED_MAX 16
 
@@ -44,3 +49,5 @@
 
 /* State writes are batched: at most one per this interval. */
 #define STATE_SAVE_DELAY_USEC (1 * USEC_PER_SEC)
+/* ... plus this per watched address: 100 s with 100,000 of them. */
+#define STATE_SAVE_DELAY_PER_ADDRESS_USEC USEC_PER_MSEC

@@ -345,6 +345,19 @@ static int property_get_addresses(sd_bus *bus, const char *path, const char *int
         return r;
 }
 
+static int property_get_checks_total(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{st}");
+        for (VerdictKind k = 0; r >= 0 && k < _VERDICT_KIND_MAX; k++)
+                r = sd_bus_message_append(reply, "{st}", verdict_kind_to_string(k), b->manager->checks_total[k]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 static int property_get_summary(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Bus *b = userdata;
@@ -367,6 +380,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Summary", "s", property_get_summary, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastRefresh", "t", property_get_time, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("NextRefresh", "t", property_get_time, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* changes with every check: read it, no signal */
+        SD_BUS_PROPERTY("ChecksTotal", "a{st}", property_get_checks_total, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("Check",
                                 SD_BUS_ARGS("s", address, "t", flags),
                                 SD_BUS_RESULT("a{sv}", verdict),

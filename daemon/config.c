@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
@@ -295,6 +296,24 @@ static int parse_timespan_value(ParseState *s, const char *key, const char *valu
         return 0;
 }
 
+static int parse_textfile(ParseState *s, const char *key, const char *value, void *data) {
+        Config *c = s->config;
+        size_t n = strlen(value);
+
+        if (isempty(value)) {
+                c->prometheus_textfile = mfree(c->prometheus_textfile);
+                return 0;
+        }
+        if (value[0] != '/' || value[n - 1] == '/' || strpbrk(value, " \t") || n > PATH_MAX)
+                return fail(s, "%s=: '%.64s' is not an absolute file name", key, value);
+        if (n < 6 || !streq(value + n - 5, ".prom"))
+                return fail(s, "%s=: '%.64s' does not end in .prom, which node_exporter's textfile collector reads",
+                            key, value);
+        free(c->prometheus_textfile);
+        c->prometheus_textfile = strdup(value);
+        return c->prometheus_textfile ? 0 : -ENOMEM;
+}
+
 static int parse_max_in_flight(ParseState *s, const char *key, const char *value, void *data) {
         unsigned long v;
         char *e;
@@ -326,6 +345,7 @@ static const ConfigKey config_keys[] = {
         { "Cache",    "MinTTL",      parse_timespan_value,  offsetof(Config, min_ttl) },
         { "Cache",    "MaxTTL",      parse_timespan_value,  offsetof(Config, max_ttl) },
         { "Cache",    "ServeStale",  parse_timespan_value,  offsetof(Config, serve_stale) },
+        { "Export",   "PrometheusTextfile", parse_textfile,  0 },
 };
 
 static bool section_is_known(const char *name) {
@@ -643,6 +663,7 @@ int config_init(Config *c) {
 void config_done(Config *c) {
         free(c->addresses);
         free(c->helo_name);
+        free(c->prometheus_textfile);
         free(c->route_probes);
         whoami_clear(c);
         free(c->servers);

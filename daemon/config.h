@@ -39,6 +39,7 @@ typedef struct Config {
         size_t n_addresses;
         unsigned discover;              /* DiscoverFlags */
         char *helo_name;
+        char *prometheus_textfile;      /* [Export] PrometheusTextfile=, NULL: none */
         Address *route_probes;          /* destinations for Discover=route */
         size_t n_route_probes;
         WhoamiSource *whoami;           /* sources for Discover=dns */

@@ -64,7 +64,7 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
                 }
                 entry_set_watched(e, true);
                 if (!manager_entry_is_fresh(m, e) || e->due <= now(CLOCK_MONOTONIC))
-                        entry_start_check(e);
+                        (void) entry_start_check(e, true);
         }
 
         changed = !same_addresses(m->watched, m->n_watched, d->addresses, d->n_addresses);
@@ -75,6 +75,7 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
         m->notes = TAKE_PTR(d->notes);
         if (changed) {
                 char *list = NULL;
+                manager_mark_dirty(m, DIRTY_STATE | DIRTY_EXPORT);
                 /* name them when they fit on a line; count them otherwise */
                 for (size_t i = 0; i < m->n_watched && m->n_watched <= WATCHED_LISTED_MAX; i++) {
                         char s[ADDRESS_STRING_MAX];
@@ -221,8 +222,9 @@ static void refresh_recheck(Manager *m, void *userdata) {
                 Entry *e = manager_get_entry(m, &m->watched[i]);
                 if (!e || entry_add_waiter(e, on_refresh_entry_checked, f) < 0)
                         continue;
-                entry_start_check(e);
-                if (!e->checking) {
+                /* at most CHECKS_IN_PROGRESS_MAX at once: the others stay
+                 * due, with the waiter, and start as those finish */
+                if (entry_start_check(e, true) < 0) {
                         entry_pop_waiter(e);
                         continue;
                 }

@@ -14,9 +14,15 @@ typedef struct DiscoverWaiter {
 } DiscoverWaiter;
 
 /* manager.c */
+#define DIRTY_STATE  1u         /* a watched definitive verdict, or the watched set */
+#define DIRTY_EXPORT 2u         /* anything the metrics show */
+void manager_mark_dirty(Manager *m, unsigned what);
 int entry_new(Manager *m, const Address *a, Entry **ret);
 void entry_set_watched(Entry *e, bool watched);
-void entry_start_check(Entry *e);
+/* 1: started (or running already); 0, only with may_defer, for a watched
+ * entry while CHECKS_IN_PROGRESS_MAX are running: left due, the scheduler
+ * starts it as others finish; or a negative errno. */
+int entry_start_check(Entry *e, bool may_defer);
 void manager_arm_timer(Manager *m);
 void manager_set_summary(Manager *m);
 void manager_trim(Manager *m);

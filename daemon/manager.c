@@ -9,6 +9,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager-internal.h"
+#include "export.h"
 #include "state.h"
 #include "strv.h"
 
@@ -63,6 +64,7 @@ static void entry_announce(Entry *e) {
                 return;
         m->n_watched_by_kind[old.kind]--;
         m->n_watched_by_kind[v->kind]++;
+        manager_mark_dirty(m, DIRTY_EXPORT);
 
         c = alert_condition(&old, v);
         if (c != ALERT_NONE)
@@ -73,6 +75,10 @@ static void entry_announce(Entry *e) {
 }
 
 /* ---- scheduling ---- */
+
+static bool manager_checks_full(Manager *m) {
+        return checker_in_progress(m->checker) >= CHECKS_IN_PROGRESS_MAX;
+}
 
 static usec_t manager_entry_next_event(const Manager *m, const Entry *e) {
         return entry_next_event(e, m->config.serve_stale, now(CLOCK_REALTIME), now(CLOCK_MONOTONIC));
@@ -96,9 +102,11 @@ static int on_recheck_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Entry *e;
 
         while ((e = prioq_peek(&m->queue, &key)) && key <= t) {
-                if (e->due <= t)
-                        entry_start_check(e);   /* re-keys e to "not before it is done" */
-                else
+                if (e->due <= t) {
+                        /* re-keys e to "not before it is done" */
+                        if (entry_start_check(e, true) == 0)
+                                break;          /* enough checks running: on_check_finished() goes on */
+                } else
                         entry_announce(e);      /* serve-stale ran out */
                 entry_reschedule(e);
         }
@@ -109,7 +117,8 @@ static int on_recheck_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 void manager_arm_timer(Manager *m) {
         usec_t key, next_rt = 0;
 
-        if (prioq_peek(&m->queue, &key) && key != USEC_INFINITY) {
+        if (prioq_peek(&m->queue, &key) && key != USEC_INFINITY &&
+            !(manager_checks_full(m) && key <= now(CLOCK_MONOTONIC))) {
                 usec_t mono = now(CLOCK_MONOTONIC);
                 (void) sd_event_source_set_time(m->timer, key);
                 (void) sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
@@ -126,28 +135,93 @@ void manager_arm_timer(Manager *m) {
         }
 }
 
-/* ---- persistence ---- */
+/* ---- persistence: the state file and the metrics file ---- */
 
 static int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         (void) manager_save(userdata);
         return 0;
 }
 
-static void manager_mark_dirty(Manager *m) {
-        if (!m->options.state_dir || m->dirty)
+/* Writes are batched: after a second, plus a millisecond per watched
+ * address, so that 100,000 addresses re-checked one by one do not rewrite
+ * 15 MB every second. */
+void manager_mark_dirty(Manager *m, unsigned what) {
+        if (!m->options.state_dir)
+                what &= ~DIRTY_STATE;
+        if (!m->config.prometheus_textfile)
+                what &= ~DIRTY_EXPORT;
+        if (what == 0 || (m->dirty & what) == what)
                 return;
-        m->dirty = true;
-        (void) sd_event_source_set_time_relative(m->save_timer, STATE_SAVE_DELAY_USEC);
-        (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_ONESHOT);
+        if (!m->dirty) {
+                (void) sd_event_source_set_time_relative(m->save_timer,
+                                                         STATE_SAVE_DELAY_USEC + m->n_watched * STATE_SAVE_DELAY_PER_ADDRESS_USEC);
+                (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_ONESHOT);
+        }
+        m->dirty |= what;
 }
 
-int manager_save(Manager *m) {
+/* The watched verdicts as reported (stale marked, HELO names attached):
+ * shallow views into the entries, valid until they change. */
+static int manager_reported_views(Manager *m, Verdict **ret_views, Verdict ***ret_list, size_t *ret_n) {
+        _cleanup_free_ Verdict *views = calloc(m->n_watched + 1, sizeof(Verdict));
+        _cleanup_free_ Verdict **list = calloc(m->n_watched + 1, sizeof(Verdict *));
+        size_t n = 0;
+
+        if (!views || !list)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_watched; i++) {
+                Entry *e = manager_get_entry(m, &m->watched[i]);
+                Verdict scratch;
+                bool stale;
+                if (!e)
+                        continue;
+                views[n] = *manager_reported(m, e, &scratch, &stale);
+                views[n].address = e->address;
+                views[n].stale = stale;
+                views[n].watched = true;
+                views[n].helo = m->helo_names;
+                list[n] = &views[n];
+                n++;
+        }
+        *ret_views = TAKE_PTR(views);
+        *ret_list = TAKE_PTR(list);
+        *ret_n = n;
+        return 0;
+}
+
+int manager_export(Manager *m) {
+        _cleanup_free_ Verdict *views = NULL;
+        _cleanup_free_ Verdict **list = NULL;
+        MetricsInput in = { .version = PTRWATCH_VERSION };
+        int r;
+
+        if (!m->config.prometheus_textfile)
+                return 0;
+        r = manager_reported_views(m, &views, &list, &in.n_verdicts);
+        if (r < 0)
+                return r;
+        in.verdicts = list;
+        memcpy(in.checks_total, m->checks_total, sizeof in.checks_total);
+        r = export_textfile(m->config.prometheus_textfile, &in);
+        if (r < 0) {
+                /* once, until it works again; retried at the next change */
+                if (!m->export_failing)
+                        log_warning_errno(r, "Failed to write the metrics to %s (trying again at the next change)",
+                                          m->config.prometheus_textfile);
+                m->export_failing = true;
+                return r;
+        }
+        if (m->export_failing)
+                log_info("Metrics written to %s again", m->config.prometheus_textfile);
+        m->export_failing = false;
+        return 0;
+}
+
+static int manager_save_state(Manager *m) {
         _cleanup_free_ Verdict **list = NULL;
         size_t n = 0;
         int r;
 
-        if (!m->options.state_dir)
-                return 0;
         list = calloc(m->n_watched + 1, sizeof(Verdict *));
         if (!list)
                 return -ENOMEM;
@@ -157,13 +231,28 @@ int manager_save(Manager *m) {
                         list[n++] = e->definitive;
         }
         r = state_save(m->options.state_dir, list, n);
-        if (r < 0) {
-                log_error_errno(r, "Failed to save verdicts in %s", m->options.state_dir);
-                return r;
-        }
-        m->dirty = false;
-        (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_OFF);
+        if (r < 0)
+                return log_error_errno(r, "Failed to save verdicts in %s", m->options.state_dir);
         return 0;
+}
+
+int manager_save(Manager *m) {
+        int r = 0, k;
+
+        if (m->options.state_dir) {
+                k = manager_save_state(m);
+                if (k < 0)
+                        r = k;
+                else
+                        m->dirty &= ~DIRTY_STATE;
+        }
+        if (m->dirty & DIRTY_EXPORT) {
+                (void) manager_export(m);
+                m->dirty &= ~DIRTY_EXPORT;      /* a failure waits for the next change */
+        }
+        if (!m->dirty)
+                (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_OFF);
+        return r;
 }
 
 /* ---- entries ---- */
@@ -207,8 +296,11 @@ void entry_set_watched(Entry *e, bool watched) {
 static void entry_update(Entry *e, Verdict *v) {
         Manager *m = e->manager;
 
+        m->checks_total[v->kind]++;
         if (entry_take_verdict(e, v, now(CLOCK_MONOTONIC)) && e->watched)
-                manager_mark_dirty(m);
+                manager_mark_dirty(m, DIRTY_STATE);
+        if (e->watched)
+                manager_mark_dirty(m, DIRTY_EXPORT);
         if (e->watched) {
                 usec_t t = v->checked_at / USEC_PER_SEC * USEC_PER_SEC;
                 if (t != m->last_refresh) {
@@ -244,21 +336,28 @@ static void on_check_finished(Verdict *v, void *userdata) {
         manager_trim(m);
 }
 
-void entry_start_check(Entry *e) {
+int entry_start_check(Entry *e, bool may_defer) {
         Manager *m = e->manager;
         int r;
 
         if (e->checking)
-                return;
+                return 1;
+        if (may_defer && manager_checks_full(m)) {
+                /* due now: the scheduler starts it as others finish */
+                e->due = MIN(e->due, now(CLOCK_MONOTONIC));
+                entry_reschedule(e);
+                return 0;
+        }
         r = checker_check(m->checker, &e->address, on_check_finished, e);
         if (r < 0) {
                 char a[ADDRESS_STRING_MAX];
                 log_error_errno(r, "Failed to start a check of %s", address_to_string(&e->address, a));
                 e->due = now(CLOCK_MONOTONIC) + VERDICT_RETRY_MIN_USEC;
-                return;
+                return r;
         }
         e->checking = true;
         entry_reschedule(e);
+        return 1;
 }
 
 int manager_check(Manager *m, const Address *a, entry_callback_t cb, void *userdata) {
@@ -274,10 +373,10 @@ int manager_check(Manager *m, const Address *a, entry_callback_t cb, void *userd
         r = entry_add_waiter(e, cb, userdata);
         if (r < 0)
                 return r;
-        entry_start_check(e);
-        if (!e->checking) {
+        r = entry_start_check(e, false);        /* a caller waits: now */
+        if (r < 0) {
                 entry_pop_waiter(e);
-                return -ENOMEM;
+                return r;
         }
         manager_trim(m);
         return 0;
@@ -416,6 +515,8 @@ int manager_start(Manager *m) {
                 return r;
         if (m->n_watched == 0 && !m->whoami)
                 log_notice("No outbound address to watch: set [Watch] Addresses= or check Discover=");
+        /* the metrics of the loaded state, at once: a scrape need not wait */
+        (void) manager_export(m);
         return 0;
 }
 
@@ -462,7 +563,7 @@ int manager_reload(Manager *m) {
                 Entry *e = value;
                 if (e->checking) {
                         e->checking = false;
-                        entry_start_check(e);
+                        (void) entry_start_check(e, e->watched && !e->waiters);
                 }
         }
         if (m->monitor && !(m->config.discover & DISCOVER_ROUTE))
@@ -470,6 +571,7 @@ int manager_reload(Manager *m) {
         else if (!m->monitor && (m->config.discover & DISCOVER_ROUTE))
                 (void) address_monitor_new(m->event, on_addresses_changed, m, &m->monitor);
 
+        manager_mark_dirty(m, DIRTY_EXPORT);    /* perhaps to another file */
         log_info("Configuration reloaded; checking every watched address again");
         return manager_refresh(m, NULL, NULL);
 }

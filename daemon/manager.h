@@ -56,7 +56,9 @@ struct Manager {
         size_t n_watched_by_kind[_VERDICT_KIND_MAX];    /* by announced_kind */
 
         sd_event_source *save_timer;
-        bool dirty;
+        unsigned dirty;                 /* DIRTY_STATE, DIRTY_EXPORT: written by save_timer */
+        bool export_failing;            /* warned once already */
+        uint64_t checks_total[_VERDICT_KIND_MAX];       /* every check made, by verdict */
         struct Refresh *refreshes;
 
         ManagerHooks hooks;
@@ -70,8 +72,10 @@ static inline void manager_freep(Manager **m) {
 
 /* Load state, discover, schedule. */
 int manager_start(Manager *m);
-/* Write the state now (at exit). */
+/* Write the state now, and the metrics if they changed (at exit). */
 int manager_save(Manager *m);
+/* Write the metrics file now ([Export] PrometheusTextfile=). */
+int manager_export(Manager *m);
 /* Re-read the configuration; on error keep the running one. */
 int manager_reload(Manager *m);
 
