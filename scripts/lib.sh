@@ -7,7 +7,13 @@ PACKAGES=(
         unbound nsd iproute2 util-linux
         dbus python3-gi gir1.2-glib-2.0 systemd
         scdoc libdbus-1-dev bash-completion strace man-db valgrind
+        prometheus-node-exporter
 )
+
+# promtool, taken out of Debian's prometheus package rather than installing
+# it (which brings the web UI and starts a server).
+PROMTOOL_ROOT=/var/cache/ptrwatch-tests/prometheus
+PROMTOOL=$PROMTOOL_ROOT/usr/bin/promtool
 
 die() {
         echo "$*" >&2
@@ -38,6 +44,18 @@ ensure_packages() {
                 "${missing[@]}" >/dev/null || rc=$?
         [ -n "$made_policy" ] && rm -f "$policy"
         [ $rc -eq 0 ] || die "apt-get install failed ($rc)"
+}
+
+ensure_promtool() {
+        [ -x "$PROMTOOL" ] && return 0
+        local tmp rc=0
+        tmp=$(mktemp -d)
+        echo "Extracting promtool from Debian's prometheus package"
+        ( cd "$tmp" && { apt-get download -qq prometheus 2>/dev/null ||
+                         { apt-get update -qq && apt-get download -qq prometheus; }; } ) &&
+                mkdir -p "$PROMTOOL_ROOT" && dpkg-deb -x "$tmp"/prometheus_*.deb "$PROMTOOL_ROOT" || rc=$?
+        rm -rf "$tmp"
+        [ $rc -eq 0 ] && [ -x "$PROMTOOL" ] || die "could not get promtool ($rc)"
 }
 
 # meson setup DIR [OPTIONS...], reconfiguring an existing build directory.

@@ -42,6 +42,9 @@ EXPECTED = {
     "usr/share/man/man1/ptrwatch.1": 0o644,
     "usr/share/man/man5/ptrwatchd.conf.5": 0o644,
     "usr/share/bash-completion/completions/ptrwatch": 0o644,
+    "usr/share/doc/ptrwatch/ptrwatch.rules.yml": 0o644,
+    "usr/share/doc/ptrwatch/ptrwatch.rules.test.yml": 0o644,
+    "usr/share/doc/ptrwatch/ptrwatchd-textfile.conf": 0o644,
 }
 UNIT = "lib/systemd/system/ptrwatchd.service"
 
@@ -99,6 +102,21 @@ class Gates(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout[-2000:])
         self.assertRegex(p.stdout, r"Overall exposure level for ptrwatchd.service: (0\.\d|1\.[01]) ")
 
+    def test_security_exposure_with_the_textfile_dropin(self):
+        """The documented ReadWritePaths= drop-in for node_exporter's
+        directory keeps the exposure at 1.1 at most."""
+        root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, root)
+        os.makedirs(os.path.join(root, "lib/systemd/system"))
+        os.makedirs(os.path.join(root, "etc/systemd/system/ptrwatchd.service.d"))
+        shutil.copy(d(UNIT), os.path.join(root, "lib/systemd/system"))
+        shutil.copy(d("usr/share/doc/ptrwatch/ptrwatchd-textfile.conf"),
+                    os.path.join(root, "etc/systemd/system/ptrwatchd.service.d/textfile.conf"))
+        p = subprocess.run(["systemd-analyze", "security", "--offline=yes", f"--root={root}", "--threshold=11",
+                            "ptrwatchd.service"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout[-2000:])
+        self.assertRegex(p.stdout, r"Overall exposure level for ptrwatchd.service: (0\.\d|1\.[01]) ")
+
     def test_verify_prints_nothing(self):
         # the installed /usr/sbin and man pages, seen where the unit expects them
         p = subprocess.run(["unshare", "--mount", "sh", "-c",
@@ -122,14 +140,15 @@ class Gates(unittest.TestCase):
                                   env=dict(os.environ, MANWIDTH="200", MANROFFOPT="-rHY=0")).stdout
         daemon, client, conf = page("man8/ptrwatchd.8"), page("man1/ptrwatch.1"), page("man5/ptrwatchd.conf.5")
         for word in ("--config", "--state-dir", "--user", "--check", "--json", "--check-config", "--version",
-                     "Check(s address, t flags)", "GetVerdicts()", "Refresh()", "VerdictChanged", "Summary",
+                     "Check(s address, t flags)", "GetVerdicts()", "ListVerdicts(", "Refresh()", "VerdictChanged",
+                     "Summary", "ChecksTotal",
                      "LastRefresh", "NextRefresh", "SIGHUP", "PTRWATCH_ADDRESS", "/var/lib/ptrwatch/verdicts"):
             self.assertIn(word, daemon)
-        for word in ("status", "check", "refresh", "monitor", "--json", "--nagios", "--force", "--user",
-                     "--timeout", "--no-legend", "NO_COLOR", "64"):
+        for word in ("status", "check", "refresh", "monitor", "metrics", "--json", "--nagios", "--force", "--user",
+                     "--timeout", "--no-legend", "--problems", "NO_COLOR", "64"):
             self.assertIn(word, client)
         for word in ("Addresses=", "Discover=", "HeloName=", "RouteProbes=", "Whoami=", "Servers=", "Timeout=",
-                     "MaxInFlight=", "MinTTL=", "MaxTTL=", "ServeStale="):
+                     "MaxInFlight=", "MinTTL=", "MaxTTL=", "ServeStale=", "PrometheusTextfile="):
             self.assertIn(word, conf)
         for reason in ("no-ptr", "forward-missing", "forward-mismatch", "multiple-ptr", "generic-ptr",
                        "helo-mismatch", "invalid-name", "servfail", "timeout"):
