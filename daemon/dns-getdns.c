@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dns-getdns.h"
+#include "dnswire.h"
 #include "hostname.h"
 #include "macro.h"
 #include "strv.h"
@@ -101,28 +102,6 @@ static size_t wire_name_length(const uint8_t *p, size_t size) {
         return i < size && i + 1 <= 255 ? i + 1 : 0;
 }
 
-#define DNS_NAME_WIRE_MAX 255
-
-/* The wire form of a name we ask about (no escapes: our own reverse names,
- * and host names that passed hostname_is_valid()). 0 when it does not fit. */
-static size_t wire_from_text(const char *name, uint8_t buf[static DNS_NAME_WIRE_MAX]) {
-        size_t n = 0;
-
-        for (const char *p = name; *p; ) {
-                size_t len = strcspn(p, ".");
-                if (len == 0 || len > 63 || n + 1 + len + 1 > DNS_NAME_WIRE_MAX)
-                        return 0;
-                buf[n++] = (uint8_t) len;
-                memcpy(buf + n, p, len);
-                n += len;
-                p += len;
-                if (*p == '.')
-                        p++;
-        }
-        buf[n++] = 0;
-        return n;
-}
-
 /* RFC 4343: names compare case-insensitively, label by label. */
 static bool wire_name_equal(const getdns_bindata *a, const uint8_t *b, size_t b_size) {
         size_t n = wire_name_length(a->data, a->size);
@@ -155,18 +134,20 @@ static bool record_owned_by(const getdns_dict *rr, const uint8_t *owner, size_t 
  * targets are turned into text. Returns the number of records collected. */
 static int collect_answer(const getdns_list *answer, const char *qname, uint16_t qtype, uint16_t qclass,
                           DnsReply *r, uint32_t *min_ttl) {
-        uint8_t owner_buf[DNS_NAME_WIRE_MAX];
-        const uint8_t *owner = owner_buf;
-        size_t owner_size, n = 0;
+        uint8_t owner_buf[DNS_WIRE_NAME_MAX];
+        const uint8_t *owner = owner_buf, *seen[DNS_CNAME_CHAIN_MAX + 1];
+        size_t owner_size, seen_size[DNS_CNAME_CHAIN_MAX + 1], n = 0;
         int found = 0;
 
-        owner_size = wire_from_text(qname, owner_buf);
+        owner_size = (size_t) dns_wire_name(qname, owner_buf);
         if (owner_size == 0 || getdns_list_get_length(answer, &n) != GETDNS_RETURN_GOOD)
                 return 0;
 
         for (unsigned hop = 0; hop <= DNS_CNAME_CHAIN_MAX; hop++) {
                 getdns_bindata *cname = NULL;
 
+                seen[hop] = owner;
+                seen_size[hop] = owner_size;
                 for (size_t i = 0; i < n; i++) {
                         getdns_dict *rr = NULL;
                         uint32_t type, klass, ttl;
@@ -202,11 +183,17 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
                 }
                 if (found || !cname)
                         return found;
+                for (unsigned i = 0; i <= hop; i++)
+                        if (wire_name_equal(cname, seen[i], seen_size[i])) {
+                                r->why = "a CNAME loop";
+                                return -ELOOP;
+                        }
                 /* cname points into the reply, which outlives this call */
                 owner = cname->data;
                 owner_size = cname->size;
         }
-        return found;   /* chain too long: whatever was found */
+        r->why = "a CNAME chain longer than " STRINGIFY(DNS_CNAME_CHAIN_MAX);
+        return -ELOOP;
 }
 
 /* RFC 2308 §5: the negative TTL is min(SOA TTL, SOA MINIMUM). */
@@ -231,6 +218,18 @@ static bool negative_ttl(const getdns_dict *reply, uint32_t *ret) {
         return false;
 }
 
+/* The raw reply getdns kept (replies_full) passes dns_wire_validate(). */
+static bool reply_is_sound(const getdns_dict *response, const char *qname, uint16_t qtype, uint16_t qclass,
+                           const char **why) {
+        getdns_bindata *wire = NULL;
+
+        if (getdns_dict_get_bindata(response, "/replies_full/0", &wire) != GETDNS_RETURN_GOOD || !wire) {
+                *why = "no raw reply to check";
+                return false;
+        }
+        return dns_wire_validate(wire->data, wire->size, qname, qtype, qclass, why) >= 0;
+}
+
 int dns_reply_from_getdns(getdns_callback_type_t type, const getdns_dict *response,
                           const char *qname, uint16_t qtype, uint16_t qclass, DnsReply *ret) {
         DnsReply r = { .status = DNS_UNREACHABLE };
@@ -249,6 +248,14 @@ int dns_reply_from_getdns(getdns_callback_type_t type, const getdns_dict *respon
             getdns_dict_get_int(reply, "/header/rcode", &rcode) != GETDNS_RETURN_GOOD)
                 return 0;       /* no reply at all: unreachable */
 
+        /* Nothing in a reply counts before the reply as a whole is sound. */
+        if (!reply_is_sound(response, qname, qtype, qclass, &r.why)) {
+                r.status = DNS_INVALID;
+                r.rcode = (int) rcode;
+                *ret = r;
+                return 0;
+        }
+
         r.rcode = (int) rcode;
         switch (rcode) {
         case RCODE_NOERROR:
@@ -266,6 +273,12 @@ int dns_reply_from_getdns(getdns_callback_type_t type, const getdns_dict *respon
 
         if (getdns_dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD) {
                 k = collect_answer(answer, qname, qtype, qclass, &r, &chain_ttl);
+                if (k == -ELOOP) {
+                        const char *why = r.why;
+                        dns_reply_done(&r);
+                        *ret = (DnsReply) { .status = DNS_INVALID, .rcode = (int) rcode, .why = why };
+                        return 0;
+                }
                 if (k < 0) {
                         dns_reply_done(&r);
                         return k;

@@ -21,7 +21,8 @@ bool dns_status_is_negative(DnsStatus s) {
 }
 
 bool dns_status_is_temporary(DnsStatus s) {
-        return s == DNS_SERVFAIL || s == DNS_REFUSED || s == DNS_TIMEOUT || s == DNS_UNREACHABLE;
+        return s == DNS_SERVFAIL || s == DNS_REFUSED || s == DNS_TIMEOUT || s == DNS_UNREACHABLE ||
+               s == DNS_INVALID;
 }
 
 static const char * const dns_status_names[_DNS_STATUS_MAX] = {
@@ -32,6 +33,7 @@ static const char * const dns_status_names[_DNS_STATUS_MAX] = {
         [DNS_REFUSED]     = "refused",
         [DNS_TIMEOUT]     = "timeout",
         [DNS_UNREACHABLE] = "unreachable",
+        [DNS_INVALID]     = "invalid",
 };
 
 const char *dns_status_to_string(DnsStatus s) {

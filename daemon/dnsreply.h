@@ -16,6 +16,8 @@ typedef enum DnsStatus {
         DNS_REFUSED,            /* REFUSED and any other error rcode */
         DNS_TIMEOUT,
         DNS_UNREACHABLE,        /* no upstream could be asked at all */
+        DNS_INVALID,            /* a reply that cannot be trusted: malformed, another
+                                 * question's, cut short, a CNAME loop; why says which */
         _DNS_STATUS_MAX,
 } DnsStatus;
 
@@ -34,6 +36,7 @@ typedef struct DnsReply {
          * MINIMUM), when the reply carried an SOA (has_ttl). */
         uint32_t ttl;
         bool has_ttl;
+        const char *why;        /* DNS_INVALID: a static sentence */
 } DnsReply;
 
 void dns_reply_done(DnsReply *r);

@@ -191,9 +191,15 @@ int verdict_evaluate(const Address *a,
         case DNS_REFUSED:
         case DNS_TIMEOUT:
         case DNS_UNREACHABLE:
+        case DNS_INVALID:
                 v->kind = VERDICT_TEMPERROR;
                 v->ttl = VERDICT_RETRY_MIN_USEC;
-                if (ptr->status == DNS_TIMEOUT || ptr->status == DNS_UNREACHABLE) {
+                if (ptr->status == DNS_INVALID) {
+                        /* nothing learned: a reply we cannot trust decides nothing */
+                        v->reasons = REASON_BIT(REASON_SERVFAIL);
+                        r = strextendf(&v->message, "an answer that cannot be trusted looking up %s: %s", rname,
+                                       ptr->why ? ptr->why : "malformed");
+                } else if (ptr->status == DNS_TIMEOUT || ptr->status == DNS_UNREACHABLE) {
                         v->reasons = REASON_BIT(REASON_TIMEOUT);
                         r = strextendf(&v->message, ptr->status == DNS_TIMEOUT ?
                                        "DNS timed out looking up %s" :

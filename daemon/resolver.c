@@ -252,8 +252,14 @@ static int configure(Resolver *r, const ResolverOptions *o) {
         if (getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB) ||
             getdns_context_set_append_name(ctx, GETDNS_APPEND_NAME_NEVER) ||
             getdns_context_set_timeout(ctx, o->timeout / USEC_PER_MSEC) ||
-            getdns_context_set_limit_outstanding_queries(ctx, (uint16_t) MIN(o->max_in_flight, UINT16_MAX)))
+            getdns_context_set_limit_outstanding_queries(ctx, (uint16_t) MIN(o->max_in_flight, UINT16_MAX)) ||
+            /* RFC 9715 / DNS flag day 2020: a buffer that fits the path;
+             * more comes over TCP, and a reply still cut short is no answer */
+            getdns_context_set_edns_maximum_udp_payload_size(ctx, RESOLVER_EDNS_BUFFER))
                 return -EINVAL;
+        k = sd_getdns_set_peers(ctx, servers, n);
+        if (k < 0)
+                return k;
         return set_upstreams(ctx, servers, n);
 }
 

@@ -25,6 +25,8 @@ typedef struct ResolverOptions {
 /* The window of queries in flight starts here and grows by one per answer
  * up to max_in_flight; a timeout halves it. */
 #define RESOLVER_WINDOW_START 32u
+/* The EDNS0 UDP buffer we advertise. */
+#define RESOLVER_EDNS_BUFFER 1232
 
 /* A getdns stub resolver on the event loop: at most the window's worth of
  * queries (never more than max_in_flight) are out at once, the rest wait in

@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <getdns/getdns_extra.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -30,6 +33,9 @@ typedef struct Loop {
         sd_event_source *timer;         /* armed for the earliest deadline */
         Prioq deadlines;
         unsigned n_scheduled;
+        Upstream *peers;                /* the only sources a UDP reply may come from */
+        size_t n_peers;
+        uint64_t n_dropped;             /* datagrams from anyone else */
 } Loop;
 
 /* Our record behind getdns_eventloop_event.ev. Reference-counted, because
@@ -41,6 +47,7 @@ typedef struct Event {
         int fd;                         /* in epoll_fd, or -1 */
         unsigned deadline_idx;
         unsigned n_ref;
+        bool udp;                       /* a datagram socket: replies are checked for their source */
 } Event;
 
 static Event *event_unref(Event *e) {
@@ -57,6 +64,43 @@ static void loop_arm_timer(Loop *loop) {
                 (void) sd_event_source_set_enabled(loop->timer, SD_EVENT_ONESHOT);
         } else
                 (void) sd_event_source_set_enabled(loop->timer, SD_EVENT_OFF);
+}
+
+static bool from_peer(const Loop *loop, const struct sockaddr_storage *ss) {
+        for (size_t i = 0; i < loop->n_peers; i++) {
+                const Upstream *u = &loop->peers[i];
+                if (ss->ss_family == AF_INET && u->address.family == AF_INET) {
+                        const struct sockaddr_in *in = (const struct sockaddr_in *) ss;
+                        if (ntohs(in->sin_port) == u->port && memcmp(&in->sin_addr, u->address.bytes, 4) == 0)
+                                return true;
+                } else if (ss->ss_family == AF_INET6 && u->address.family == AF_INET6) {
+                        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) ss;
+                        if (ntohs(in6->sin6_port) == u->port && memcmp(&in6->sin6_addr, u->address.bytes, 16) == 0)
+                                return true;
+                }
+        }
+        return false;
+}
+
+/* getdns 1.6 takes a UDP reply from any source whose ID matches: a forger
+ * who guesses 16 bits needs no route to the resolver. Before getdns reads,
+ * look at who sent the next datagram and drop it unless it came from a
+ * configured server (address and port). True: a datagram from a peer waits. */
+static bool next_datagram_from_peer(Loop *loop, int fd) {
+        for (unsigned i = 0; i < 64; i++) {
+                struct sockaddr_storage ss;
+                socklen_t len = sizeof ss;
+                char byte;
+
+                if (recvfrom(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *) &ss, &len) < 0)
+                        return errno != EAGAIN && errno != EWOULDBLOCK;  /* an error: getdns' to see */
+                if (from_peer(loop, &ss))
+                        return true;
+                (void) recv(fd, &byte, 1, MSG_DONTWAIT | MSG_TRUNC);
+                loop->n_dropped++;
+                log_debug("Dropped a DNS reply from a source that is no configured server");
+        }
+        return false;   /* a flood: the rest next time round */
 }
 
 static int on_getdns_epoll(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -84,7 +128,8 @@ static int on_getdns_epoll(sd_event_source *s, int fd, uint32_t revents, void *u
                  * clear the event, after which ev must not be touched again. */
                 if ((r & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && ev->write_cb)
                         ev->write_cb(ev->userarg);
-                if (e->ev && (r & (EPOLLIN | EPOLLERR | EPOLLHUP)) && e->ev->read_cb)
+                if (e->ev && (r & (EPOLLIN | EPOLLERR | EPOLLHUP)) && e->ev->read_cb &&
+                    (!e->udp || loop->n_peers == 0 || (r & EPOLLERR) || next_datagram_from_peer(loop, e->fd)))
                         e->ev->read_cb(e->ev->userarg);
         }
         for (int i = 0; i < n; i++)
@@ -154,6 +199,9 @@ static getdns_return_t loop_schedule(getdns_eventloop *base, int fd, uint64_t ti
                         goto fail;
                 }
                 e->fd = fd;
+                int type = 0;
+                socklen_t len = sizeof type;
+                e->udp = ev->read_cb && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) >= 0 && type == SOCK_DGRAM;
         }
         /* UINT64_MAX means "no timer", even when a stale timeout_cb is set. */
         if (ev->timeout_cb && timeout_ms != UINT64_MAX) {
@@ -200,6 +248,7 @@ static void loop_free(Loop *loop) {
                 close(loop->epoll_fd);
         prioq_done(&loop->deadlines);
         sd_event_unref(loop->event);
+        free(loop->peers);
         free(loop);
 }
 
@@ -218,6 +267,30 @@ static getdns_eventloop_vmt loop_vmt = {
         .run = loop_run,
         .run_once = loop_run_once,
 };
+
+int sd_getdns_set_peers(getdns_context *context, const Upstream *peers, size_t n) {
+        getdns_eventloop *base = NULL;
+        Loop *loop;
+        Upstream *copy = NULL;
+
+        if (getdns_context_get_eventloop(context, &base) != GETDNS_RETURN_GOOD || !base || base->vmt != &loop_vmt)
+                return -EINVAL;
+        loop = (Loop *) base;
+        if (n > 0 && !(copy = memdup(peers, n * sizeof(Upstream))))
+                return -ENOMEM;
+        free(loop->peers);
+        loop->peers = copy;
+        loop->n_peers = n;
+        return 0;
+}
+
+uint64_t sd_getdns_dropped(getdns_context *context) {
+        getdns_eventloop *base = NULL;
+
+        if (getdns_context_get_eventloop(context, &base) != GETDNS_RETURN_GOOD || !base || base->vmt != &loop_vmt)
+                return 0;
+        return ((Loop *) base)->n_dropped;
+}
 
 int sd_getdns_attach(getdns_context *context, sd_event *event) {
         Loop *loop;
