@@ -70,16 +70,41 @@ def encode_rr(rr):
     return wire_name(owner) + struct.pack(">HHIH", rtype, 1, ttl & 0xffffffff, len(rdata)) + rdata
 
 
+def build(query, reply, max_size=None):
+    """The response to query: reply's records, cut to TC when over max_size."""
+    q = parse_question(query)
+    flags = 0x8000 | 0x0400 | 0x0080 | (query[2] & 0x01) << 8 | reply.rcode   # QR AA RA, RD copied
+    body = b"".join(encode_rr(rr) for rr in reply.answer + reply.authority)
+    msg = query[:2] + struct.pack(">HHHHH", flags, 1, len(reply.answer), len(reply.authority), 0) + q[3] + body
+    if max_size is not None and len(msg) > max_size:
+        msg = query[:2] + struct.pack(">HHHHH", flags | 0x0200, 1, 0, 0, 0) + q[3]
+    return msg
+
+
 class ScriptedDns(threading.Thread):
     """Answers each question from self.table[(name, type)]: a Reply, or
     None for no answer at all (a timeout). Anything not in the table gets
-    `default` (REFUSED unless set)."""
+    `default` (REFUSED unless set). self.raw[(name, type)], when set, is a
+    function of the query returning [(bytes, forged)]: datagrams to send
+    back, a forged one from another socket (another port). TCP on the same
+    port answers from the table, whole; UDP cuts replies over udp_max to TC."""
 
-    def __init__(self):
+    def __init__(self, tcp=False, udp_max=None):
         super().__init__(daemon=True)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
+        self.forger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.forger.bind(("127.0.0.1", 0))
+        self.raw = {}
+        self.udp_max = udp_max
+        self.tcp = None
+        if tcp:
+            self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.tcp.bind(("127.0.0.1", self.port))
+            self.tcp.listen(16)
+            threading.Thread(target=self.serve_tcp, daemon=True).start()
         self.lock = threading.Lock()
         self.table = {}
         self.default = Reply(REFUSED)
@@ -107,13 +132,39 @@ class ScriptedDns(threading.Thread):
             name, qtype, _qclass, question = q
             with self.lock:
                 self.asked.append((name, qtype))
+                raw = self.raw.get((name.lower(), qtype))
                 reply = Reply(SERVFAIL) if self.outage else self.table.get((name.lower(), qtype), self.default)
+            if raw:
+                for msg, forged in raw(data):
+                    (self.forger if forged else self.sock).sendto(msg, peer)
+                continue
             if reply is None:
                 continue
-            flags = 0x8000 | 0x0400 | 0x0080 | (data[2] & 0x01) << 8 | reply.rcode   # QR AA RA, RD copied
-            header = data[:2] + struct.pack(">HHHHH", flags, 1, len(reply.answer), len(reply.authority), 0)
-            body = b"".join(encode_rr(rr) for rr in reply.answer + reply.authority)
-            self.sock.sendto(header + question + body, peer)
+            self.sock.sendto(build(data, reply, self.udp_max), peer)
+
+    def serve_tcp(self):
+        while True:
+            try:
+                conn, _ = self.tcp.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    n = struct.unpack(">H", conn.recv(2))[0]
+                    data = b""
+                    while len(data) < n:
+                        data += conn.recv(n - len(data))
+                    q = parse_question(data)
+                    with self.lock:
+                        self.asked.append((q[0], q[1]))
+                        reply = self.table.get((q[0].lower(), q[1]), self.default)
+                    msg = build(data, reply)
+                    conn.sendall(struct.pack(">H", len(msg)) + msg)
+                except (OSError, struct.error, TypeError):
+                    pass
 
     def stop(self):
         self.sock.close()
+        self.forger.close()
+        if self.tcp:
+            self.tcp.close()
