@@ -25,7 +25,9 @@ struct Check {
         DnsReply *forward;      /* one per PTR name */
         DnsReply **forward_by_name;     /* NULL where not asked */
         Forward *lookups;
+        size_t n_lookups;
         Verdict *fallback;      /* made up front: reported if evaluating fails */
+        Verdict *first;         /* a negative verdict, while its answers are asked again */
         size_t n_pending;
         checker_callback_t callback;
         void *userdata;
@@ -50,6 +52,7 @@ static Check *check_free(Check *k) {
         free(k->forward_by_name);
         free(k->lookups);
         verdict_free(k->fallback);
+        verdict_free(k->first);
         dns_reply_done(&k->ptr);
         free(k);
         return NULL;
@@ -67,6 +70,71 @@ static void check_unlink(Check *k) {
         c->n_checks--;
 }
 
+static void on_forward_reply(Resolver *r, DnsReply *reply, void *userdata);
+static void on_ptr_confirm_reply(Resolver *r, DnsReply *reply, void *userdata);
+
+#define NEGATIVE_REASONS (REASON_BIT(REASON_NO_PTR) | REASON_BIT(REASON_FORWARD_MISSING) | \
+                          REASON_BIT(REASON_FORWARD_MISMATCH))
+
+static bool forward_confirms(const DnsReply *f, const Address *a) {
+        for (size_t i = 0; f && f->status == DNS_ANSWER && i < f->n_addresses; i++)
+                if (address_equal(&f->addresses[i], a))
+                        return true;
+        return false;
+}
+
+/* A fail that rests on negative answers (no PTR, or PTR names that do not
+ * resolve back) is asked once more: the PTR question, or each forward
+ * question that did not confirm. Returns true when questions went out. */
+static bool check_ask_again(Check *k) {
+        Resolver *r = k->checker->resolver;
+        uint16_t type = k->address.family == AF_INET ? GETDNS_RRTYPE_A : GETDNS_RRTYPE_AAAA;
+        char rname[REVERSE_NAME_MAX];
+
+        if (dns_status_is_negative(k->ptr.status) || (k->ptr.status == DNS_ANSWER && !k->ptr.names)) {
+                address_reverse_name(&k->address, rname);
+                if (resolver_query_first(r, rname, GETDNS_RRTYPE_PTR, on_ptr_confirm_reply, k) < 0)
+                        return false;
+                k->n_pending = 1;
+                return true;
+        }
+        for (size_t j = 0; j < k->n_lookups; j++) {
+                Forward *f = &k->lookups[j];
+                if (forward_confirms(&k->forward[f->index], &k->address))
+                        continue;
+                if (resolver_query_first(r, k->ptr.names[f->index], type, on_forward_reply, f) < 0)
+                        continue;
+                dns_reply_done(&k->forward[f->index]);
+                k->forward_by_name[f->index] = NULL;
+                k->n_pending++;
+        }
+        return k->n_pending > 0;
+}
+
+/* The two rounds agree on the verdict and its reasons: the second stands.
+ * Else one of the answers was not what the resolver holds (lost, corrupted,
+ * forged): nothing was learned. */
+static Verdict *check_settle(Check *k, Verdict *second) {
+        Verdict *first = TAKE_PTR(k->first);
+
+        if (second->kind == first->kind && second->reasons == first->reasons) {
+                verdict_free(first);
+                return second;
+        }
+        free(second->message);
+        second->message = NULL;
+        if (strextendf(&second->message, "DNS answered differently when asked twice (first: %s, then: %s); "
+                       "nothing counts until it answers the same", first->message ?: verdict_kind_to_string(first->kind),
+                       second->message ?: verdict_kind_to_string(second->kind)) < 0)
+                second->message = NULL;
+        second->kind = VERDICT_TEMPERROR;
+        second->reasons = REASON_BIT(REASON_SERVFAIL);
+        second->ttl = VERDICT_RETRY_MIN_USEC;
+        second->expires_at = second->checked_at + second->ttl;
+        verdict_free(first);
+        return second;
+}
+
 static void check_finish(Check *k) {
         usec_t t = now(CLOCK_REALTIME);
         Verdict *v = NULL;
@@ -74,6 +142,13 @@ static void check_finish(Check *k) {
 
         r = verdict_evaluate(&k->address, &k->ptr, (const DnsReply * const *) k->forward_by_name,
                              k->checker->policy, t, &v);
+        if (r >= 0 && !k->first && v->kind == VERDICT_FAIL && (v->reasons & NEGATIVE_REASONS)) {
+                k->first = v;
+                if (check_ask_again(k))
+                        return;
+                v = TAKE_PTR(k->first);         /* could not ask: the answer stands as it is */
+        } else if (r >= 0 && k->first)
+                v = check_settle(k, v);
         check_unlink(k);
         if (r < 0) {
                 /* Out of memory: a temperror, retried with backoff, never a
@@ -87,6 +162,18 @@ static void check_finish(Check *k) {
         }
         k->callback(v, k->userdata);
         check_free(k);
+}
+
+static void on_ptr_confirm_reply(Resolver *r, DnsReply *reply, void *userdata) {
+        Check *k = userdata;
+
+        /* The second answer replaces the first; forward lookups are not
+         * made: if a PTR turns up now, the rounds disagree anyway. */
+        dns_reply_done(&k->ptr);
+        k->ptr = *reply;
+        *reply = (DnsReply) {};
+        k->n_pending = 0;
+        check_finish(k);
 }
 
 static void on_forward_reply(Resolver *r, DnsReply *reply, void *userdata) {
@@ -128,6 +215,7 @@ static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
                         asked++;
                 }
         k->n_pending = asked;
+        k->n_lookups = asked;
         if (asked == 0) {
                 check_finish(k);
                 return;

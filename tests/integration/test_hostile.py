@@ -143,6 +143,58 @@ class Hostile(unittest.TestCase):
         self.assertIn("a CNAME chain longer than 16", v["message"])
 
 
+class NegativesAskedTwice(unittest.TestCase):
+    """#14.5: a fail that rests on a negative answer counts only when the
+    same question, asked once more, gets the same answer."""
+
+    def setUp(self):
+        self.dns = sd.ScriptedDns()
+        self.addCleanup(self.dns.stop)
+        self.rev = sd.reverse_name("192.0.2.10")
+        self.dns.set("mail.example.test", sd.A, sd.Reply(answer=[sd.a("mail.example.test", 600, "192.0.2.10")]))
+
+    def once_then(self, first, then):
+        sent = []
+
+        def respond(q):
+            msg = first(q) if not sent else sd.build(q, then)
+            sent.append(1)
+            return [(msg, False)]
+        return respond
+
+    def test_no_ptr_confirmed(self):
+        self.dns.set(self.rev, sd.PTR, sd.Reply(sd.NXDOMAIN, authority=[sd.soa("2.0.192.in-addr.arpa", 600, 600)]))
+        v = check(self.dns, "192.0.2.10")
+        self.assertEqual((v["verdict"], v["reasons"]), ("fail", ["no-ptr"]))
+        self.assertEqual(self.dns.count(self.rev, sd.PTR), 2)
+
+    def test_one_forged_nxdomain_is_not_a_fail(self):
+        self.dns.raw[(self.rev, sd.PTR)] = self.once_then(
+            nxdomain, sd.Reply(answer=[sd.ptr(self.rev, 600, "mail.example.test")]))
+        v = check(self.dns, "192.0.2.10")
+        self.assertEqual(v["verdict"], "temperror", v)
+        self.assertIn("answered differently when asked twice", v["message"])
+
+    def test_one_wrong_forward_answer_is_not_a_fail(self):
+        self.dns.set(self.rev, sd.PTR, sd.Reply(answer=[sd.ptr(self.rev, 600, "mail.example.test")]))
+        wrong = lambda q: header(q, an=1) + question(q) + rr_bytes(b"\xc0\x0c", sd.A, 600, bytes([198, 51, 100, 1]))
+        self.dns.raw[("mail.example.test", sd.A)] = self.once_then(
+            wrong, sd.Reply(answer=[sd.a("mail.example.test", 600, "192.0.2.10")]))
+        v = check(self.dns, "192.0.2.10")
+        self.assertEqual(v["verdict"], "temperror", v)
+        self.assertEqual(self.dns.count("mail.example.test", sd.A), 2)
+        # a mismatch that holds is a fail
+        self.dns.raw.clear()
+        self.dns.set("mail.example.test", sd.A, sd.Reply(answer=[sd.a("mail.example.test", 600, "198.51.100.1")]))
+        v = check(self.dns, "192.0.2.10")
+        self.assertEqual((v["verdict"], v["reasons"]), ("fail", ["forward-mismatch"]))
+
+    def test_a_pass_is_asked_once(self):
+        self.dns.set(self.rev, sd.PTR, sd.Reply(answer=[sd.ptr(self.rev, 600, "mail.example.test")]))
+        self.assertEqual(check(self.dns, "192.0.2.10")["verdict"], "pass")
+        self.assertEqual((self.dns.count(self.rev, sd.PTR), self.dns.count("mail.example.test", sd.A)), (1, 1))
+
+
 class Oversize(unittest.TestCase):
     """31 PTR records with the confirming one last: over UDP the reply is cut
     (TC); over TCP it comes whole, and the confirming name counts."""
