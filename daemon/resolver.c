@@ -11,7 +11,20 @@
 #include "resolver.h"
 #include "sd-getdns.h"
 
+/* getdns sends each UDP question once: a lost datagram would be a timeout.
+ * So a question goes out up to RESOLVER_TRIES times within Timeout=, a third
+ * of it apart, the earlier tries kept open: an answer to any of them counts
+ * (a slow answer is not a lost one), and the first answer ends them all. */
+#define RESOLVER_TRIES 3
+
 typedef struct Query Query;
+
+typedef struct Try {
+        Query *query;
+        getdns_transaction_t id;
+        bool open;              /* getdns will still call back for it */
+} Try;
+
 struct Query {
         Resolver *resolver;
         char *name;
@@ -21,12 +34,18 @@ struct Query {
         void *userdata;
         Query *next;            /* in the wait queue, or the list of finished ones */
         bool submitting;        /* inside getdns_general() */
+        bool done;              /* answered (or given up): no more tries */
+        bool delivered;         /* the callback has run (or never will) */
         DnsReply reply;         /* when finished before getdns_general() returned */
+        Try tries[RESOLVER_TRIES];
+        unsigned n_tries, n_open;
+        sd_event_source *retry; /* sends the next try */
 };
 
 struct Resolver {
         sd_event *event;
         getdns_context *context;
+        usec_t timeout;
         unsigned max_in_flight;         /* MaxInFlight=: the ceiling of the window */
         unsigned window;                /* how many may be out now */
         unsigned n_in_flight;
@@ -41,10 +60,17 @@ struct Resolver {
 static Query *query_free(Query *q) {
         if (!q)
                 return NULL;
+        sd_event_source_disable_unref(q->retry);
         dns_reply_done(&q->reply);
         free(q->name);
         free(q);
         return NULL;
+}
+
+/* Freed once its callback has run and getdns holds none of its tries. */
+static void query_release(Query *q) {
+        if (q->delivered && q->n_open == 0)
+                query_free(q);
 }
 
 static void finish_later(Resolver *r, Query *q) {
@@ -58,28 +84,58 @@ static void start_queued(Resolver *r);
 
 static void deliver(Resolver *r, Query *q, DnsReply *reply) {
         q->callback(r, reply, q->userdata);
-        query_free(q);
+        q->delivered = true;
+        query_release(q);
 }
 
-static void on_getdns_reply(getdns_context *context, getdns_callback_type_t type, getdns_dict *response,
-                            void *userarg, getdns_transaction_t transaction) {
-        Query *q = userarg;
-        Resolver *r = q->resolver;
-        DnsReply reply;
-
-        if (type == GETDNS_CALLBACK_CANCEL || r->freeing) {
-                getdns_dict_destroy(response);
-                query_free(q);
-                return;
-        }
+/* The query has its answer (or none will come): stop the other tries. */
+static void query_done(Resolver *r, Query *q, bool timed_out) {
+        q->done = true;
+        (void) sd_event_source_set_enabled(q->retry, SD_EVENT_OFF);
         r->n_in_flight--;
         /* The window: grow by one for each answer (doubling per round trip,
          * as TCP's slow start), halve on a timeout. A fast resolver is kept
          * busy without tuning, a slow or overloaded one is not flooded. */
-        if (type == GETDNS_CALLBACK_TIMEOUT)
+        if (timed_out)
                 r->window = MAX(r->window / 2, 1u);
         else if (r->window < r->max_in_flight)
                 r->window++;
+        for (unsigned i = 0; i < q->n_tries; i++)
+                if (q->tries[i].open)
+                        (void) getdns_cancel_callback(r->context, q->tries[i].id);
+}
+
+static void on_getdns_reply(getdns_context *context, getdns_callback_type_t type, getdns_dict *response,
+                            void *userarg, getdns_transaction_t transaction) {
+        Try *t = userarg;
+        Query *q = t->query;
+        Resolver *r = q->resolver;
+        DnsReply reply;
+
+        t->open = false;
+        q->n_open--;
+        if (r->freeing) {
+                /* from inside getdns_context_destroy(): in flight, dropped
+                 * without calling back; a finished one is freed from its list */
+                getdns_dict_destroy(response);
+                if (!q->done)
+                        q->delivered = true;
+                if (q->delivered)
+                        query_release(q);
+                return;
+        }
+        if (type == GETDNS_CALLBACK_CANCEL || q->done) {
+                getdns_dict_destroy(response);
+                query_release(q);
+                return;
+        }
+        /* A later try timing out is no news: the first one's timeout is
+         * the end of Timeout=. Any other outcome of any try decides. */
+        if (type == GETDNS_CALLBACK_TIMEOUT && t != &q->tries[0] && q->n_open > 0) {
+                getdns_dict_destroy(response);
+                return;
+        }
+        query_done(r, q, type == GETDNS_CALLBACK_TIMEOUT);
         if (dns_reply_from_getdns(type, response, q->name, q->type, q->klass, &reply) < 0) {
                 log_error("Out of memory reading the reply for %s", q->name);
                 reply = (DnsReply) { .status = DNS_UNREACHABLE };
@@ -98,30 +154,67 @@ static void on_getdns_reply(getdns_context *context, getdns_callback_type_t type
         start_queued(r);
 }
 
-static void submit(Resolver *r, Query *q) {
-        getdns_transaction_t transaction;
+/* One more try of q: 0, or a getdns error. */
+static getdns_return_t query_try(Resolver *r, Query *q) {
+        Try *t = &q->tries[q->n_tries];
+        getdns_dict *extensions = NULL;
         getdns_return_t ret;
 
-        r->n_in_flight++;
-        r->stats.n_sent++;
-        r->stats.max_in_flight_seen = MAX(r->stats.max_in_flight_seen, r->n_in_flight);
-        getdns_dict *extensions = NULL;
         if (q->klass != GETDNS_RRCLASS_IN) {
                 extensions = getdns_dict_create();
                 if (extensions)
                         (void) getdns_dict_set_int(extensions, "specify_class", q->klass);
         }
+        *t = (Try) { .query = q, .open = true };
+        q->n_tries++;
+        q->n_open++;
+        r->stats.n_sent++;
         q->submitting = true;
-        ret = getdns_general(r->context, q->name, q->type, extensions, q, &transaction, on_getdns_reply);
+        ret = getdns_general(r->context, q->name, q->type, extensions, t, &t->id, on_getdns_reply);
         q->submitting = false;
         getdns_dict_destroy(extensions);
+        if (ret != GETDNS_RETURN_GOOD && t->open) {
+                t->open = false;
+                q->n_open--;
+        }
+        return ret;
+}
+
+static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Query *q = userdata;
+        Resolver *r = q->resolver;
+
+        if (q->done || q->n_tries >= RESOLVER_TRIES)
+                return 0;
+        r->stats.n_retransmitted++;
+        (void) query_try(r, q);
+        if (!q->done && q->n_tries < RESOLVER_TRIES) {
+                (void) sd_event_source_set_time_relative(s, r->timeout / RESOLVER_TRIES);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
+static void submit(Resolver *r, Query *q) {
+        getdns_return_t ret;
+
+        r->n_in_flight++;
+        r->stats.max_in_flight_seen = MAX(r->stats.max_in_flight_seen, r->n_in_flight);
+        ret = query_try(r, q);
         if (ret != GETDNS_RETURN_GOOD) {
                 log_warning("Failed to send the query for %s: %s", q->name,
                             getdns_get_errorstr_by_id(ret) ?: "unknown error");
                 r->n_in_flight--;
+                q->done = true;
                 q->reply = (DnsReply) { .status = DNS_UNREACHABLE };
                 finish_later(r, q);
+                return;
         }
+        if (q->done)
+                return;         /* answered from inside getdns_general() */
+        if (sd_event_add_time_relative(r->event, &q->retry, CLOCK_MONOTONIC, r->timeout / RESOLVER_TRIES,
+                                       USEC_PER_MSEC, on_retry_timer, q) >= 0)
+                (void) sd_event_source_set_description(q->retry, "dns-retry");
 }
 
 static void start_queued(Resolver *r) {
@@ -281,6 +374,7 @@ int resolver_new(sd_event *event, const ResolverOptions *o, Resolver **ret) {
         if (!r)
                 return -ENOMEM;
         r->event = sd_event_ref(event);
+        r->timeout = o->timeout;
         r->max_in_flight = MAX(o->max_in_flight, 1u);
         r->window = MIN(r->max_in_flight, RESOLVER_WINDOW_START);
 

@@ -47,7 +47,8 @@ int resolver_query_class(Resolver *r, const char *name, uint16_t type, uint16_t 
                          resolver_callback_t callback, void *userdata);
 
 typedef struct ResolverStats {
-        uint64_t n_sent;
+        uint64_t n_sent;                /* questions sent, retransmissions included */
+        uint64_t n_retransmitted;
         unsigned n_in_flight;
         unsigned n_queued;
         unsigned max_in_flight_seen;
