@@ -23,8 +23,11 @@ typedef struct ResolverOptions {
 } ResolverOptions;
 
 /* The window of queries in flight starts here and grows by one per answer
- * up to max_in_flight; a timeout halves it. */
-#define RESOLVER_WINDOW_START 32u
+ * up to max_in_flight; a timeout halves it, down to RESOLVER_WINDOW_MIN. */
+#define RESOLVER_WINDOW_START 64u
+/* ... and never shrinks below this: a dead resolver answers nothing however
+ * little is asked, and a refresh must still end. */
+#define RESOLVER_WINDOW_MIN 64u
 /* The EDNS0 UDP buffer we advertise. */
 #define RESOLVER_EDNS_BUFFER 1232
 

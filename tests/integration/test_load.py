@@ -109,9 +109,11 @@ class Bounds(DaemonTest):
         many, _ = dnsworld.bench_addresses(16385)
         conf = world.config(f"many-{time.monotonic_ns()}.conf", servers="127.0.0.1:1",     # closed: no DNS work
                             Watch={"Addresses": " ".join(many), "Discover": "none"})
-        d = dw.Daemon(world.root, bus, conf).start()
+        d = dw.Daemon(world.root, bus, conf)
         self.addCleanup(d.stop)
+        d.start(wait_ready=False)
         client = dw.Client(bus)
+        dw.wait_for(lambda: d.notify.seen("READY=1"), "READY=1 (slow under ASan)", deadline=120)
         with self.assertRaises(Exception) as e:
             client.verdicts()
         self.assertEqual(dw.error_name(e.exception), "org.freedesktop.DBus.Error.LimitsExceeded")
