@@ -164,3 +164,16 @@ bool strv_is_utf8(char * const *l) {
                         return false;
         return true;
 }
+
+const char *quote_prefix(const char *s, char buf[static QUOTE_BUF]) {
+        size_t n = strnlen(s, QUOTE_MAX + 1);
+
+        if (n <= QUOTE_MAX)
+                return s;
+        n = QUOTE_MAX;
+        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+                n--;            /* not inside a UTF-8 sequence */
+        memcpy(buf, s, n);
+        strcpy(buf + n, "…");
+        return buf;
+}

@@ -28,3 +28,12 @@ char *strdup_bytes(const void *p, size_t n);
  * U+10FFFF). D-Bus refuses anything else in a string. */
 bool utf8_is_valid(const char *s);
 bool strv_is_utf8(char * const *l);
+
+/* Quoting what somebody else sent us in an error: at most QUOTE_MAX bytes of
+ * it, cut at a character boundary, with "…" when cut, so that a 10 MB value
+ * does not come back as a 10 MB error. QUOTE(s) uses a buffer of the
+ * enclosing expression's statement. */
+#define QUOTE_MAX 64
+#define QUOTE_BUF (QUOTE_MAX + sizeof("…"))
+const char *quote_prefix(const char *s, char buf[static QUOTE_BUF]);
+#define QUOTE(s) quote_prefix((s), (char[QUOTE_BUF]) {})

@@ -142,7 +142,7 @@ int bus_check_args(const char *text, uint64_t flags, Address *ret, bool *ret_for
         int k;
 
         if (address_parse(text, ret, &why) < 0)
-                k = asprintf(ret_error, "Invalid address '%s': %s", text, why);
+                k = asprintf(ret_error, "Invalid address '%s': %s", QUOTE(text), why);
         else if (flags & ~(uint64_t) BUS_CHECK_FORCE)
                 k = asprintf(ret_error, "Unknown flags 0x%" PRIx64 " (only 0x1, bypass the cache, is defined)",
                              flags & ~(uint64_t) BUS_CHECK_FORCE);

@@ -108,7 +108,7 @@ static int parse_address_list(ParseState *s, const char *key, const char *value,
                 if (r <= 0)
                         return r;
                 if (address_parse(w, &a, &why) < 0)
-                        return fail(s, "%s=: '%s' is not an IP address: %s", key, w, why);
+                        return fail(s, "%s=: '%s' is not an IP address: %s", key, QUOTE(w), why);
                 /* duplicates go once the files are read (dedupe()): one sort,
                  * not a scan per address */
                 r = grow((void **) array, n, sizeof(Address), s, key);
@@ -155,7 +155,7 @@ static int parse_discover(ParseState *s, const char *key, const char *value, voi
                 else if (streq(w, "none"))
                         none = true;
                 else
-                        return fail(s, "Discover=: unknown method '%s' (expected route, dns or none)", w);
+                        return fail(s, "Discover=: unknown method '%s' (expected route, dns or none)", QUOTE(w));
         }
         if (none && flags)
                 return fail(s, "Discover=: 'none' cannot be combined with other methods");
@@ -176,7 +176,7 @@ static int parse_helo_name(ParseState *s, const char *key, const char *value, vo
                 return -ENOMEM;
         if (!hostname_is_valid(h)) {
                 free(h);
-                return fail(s, "HeloName=: '%s' is not a valid host name", value);
+                return fail(s, "HeloName=: '%s' is not a valid host name", QUOTE(value));
         }
         free(s->config->helo_name);
         s->config->helo_name = h;
@@ -202,7 +202,7 @@ static int parse_servers(ParseState *s, const char *key, const char *value, void
                 if (r <= 0)
                         return r;
                 if (upstream_parse(w, &u) < 0)
-                        return fail(s, "Servers=: '%s' is not ADDRESS, ADDRESS:PORT or [IPV6]:PORT", w);
+                        return fail(s, "Servers=: '%s' is not ADDRESS, ADDRESS:PORT or [IPV6]:PORT", QUOTE(w));
                 r = grow((void **) &c->servers, &c->n_servers, sizeof(Upstream), s, key);
                 if (r < 0)
                         return r;
@@ -239,7 +239,7 @@ static int parse_whoami(ParseState *s, const char *key, const char *value, void 
                 if (r == -ENOENT)
                         r = whoami_source_parse_custom(w, &src, &why);
                 if (r == -EINVAL)
-                        return fail(s, "Whoami=: '%s': %s", w, why);
+                        return fail(s, "Whoami=: '%s': %s", QUOTE(w), why);
                 if (r < 0)
                         return r;
                 r = grow((void **) &c->whoami, &c->n_whoami, sizeof(WhoamiSource), s, key);
@@ -280,13 +280,13 @@ static int parse_timespan_value(ParseState *s, const char *key, const char *valu
 
         r = timespan_parse(value, &v);
         if (r < 0 && r != -ERANGE)
-                return fail(s, "%s=: '%s' is not a time span (e.g. 30s, 5min, 1h, 1d)", key, value);
+                return fail(s, "%s=: '%s' is not a time span (e.g. 30s, 5min, 1h, 1d)", key, QUOTE(value));
         if (r == -ERANGE || v > l->max)
-                return fail(s, "%s=: '%s' is longer than %s: %s", key, value, l->max_text, l->why_max);
+                return fail(s, "%s=: '%s' is longer than %s: %s", key, QUOTE(value), l->max_text, l->why_max);
         if (v == 0 && l->min > 0)
                 return fail(s, "%s=: must be greater than zero", key);
         if (v < l->min)
-                return fail(s, "%s=: '%s' is shorter than %s", key, value, l->min_text);
+                return fail(s, "%s=: '%s' is shorter than %s", key, QUOTE(value), l->min_text);
         if (streq(key, "MinTTL") || streq(key, "MaxTTL")) {
                 SetAt *at = streq(key, "MinTTL") ? &s->min_ttl_at : &s->max_ttl_at;
                 snprintf(at->where, sizeof at->where, "%s:%u", s->file, s->line);
@@ -321,7 +321,7 @@ static int parse_max_in_flight(ParseState *s, const char *key, const char *value
         errno = 0;
         v = isdigit((unsigned char) value[0]) ? strtoul(value, &e, 10) : 0;
         if (!isdigit((unsigned char) value[0]) || errno || *e || v < 1 || v > MAX_IN_FLIGHT_LIMIT)
-                return fail(s, "%s=: '%s' is not a whole number from 1 to %d", key, value, MAX_IN_FLIGHT_LIMIT);
+                return fail(s, "%s=: '%s' is not a whole number from 1 to %d", key, QUOTE(value), MAX_IN_FLIGHT_LIMIT);
         s->config->max_in_flight = (unsigned) v;
         return 0;
 }
@@ -384,10 +384,10 @@ static int parse_line(ParseState *s, char *line) {
         if (*l == '[') {
                 size_t n = strlen(l);
                 if (n < 3 || l[n - 1] != ']')
-                        return fail(s, "malformed section header '%s'", l);
+                        return fail(s, "malformed section header '%s'", QUOTE(l));
                 l[n - 1] = 0;
                 if (strlen(l + 1) >= sizeof s->section || strpbrk(l + 1, "[] \t"))
-                        return fail(s, "malformed section header '[%s]'", l + 1);
+                        return fail(s, "malformed section header '[%s]'", QUOTE(l + 1));
                 strcpy(s->section, l + 1);
                 s->section_known = section_is_known(s->section);
                 if (!s->section_known)
@@ -397,14 +397,14 @@ static int parse_line(ParseState *s, char *line) {
 
         eq = strchr(l, '=');
         if (!eq)
-                return fail(s, "expected KEY=VALUE or [Section], got '%s'", l);
+                return fail(s, "expected KEY=VALUE or [Section], got '%s'", QUOTE(l));
         *eq = 0;
         key = strip(l);
         value = strip(eq + 1);
         if (*key == 0)
                 return fail(s, "missing key before '='");
         if (s->section[0] == 0)
-                return fail(s, "assignment '%s=' outside of a section", key);
+                return fail(s, "assignment '%s=' outside of a section", QUOTE(key));
         if (!s->section_known)
                 return 0;
 
@@ -413,7 +413,7 @@ static int parse_line(ParseState *s, char *line) {
                         return config_keys[i].parse(s, key, value,
                                                     (uint8_t *) s->config + config_keys[i].offset);
 
-        log_warning("%s:%u: unknown key '%s' in section [%s], ignoring", s->file, s->line, key, s->section);
+        log_warning("%s:%u: unknown key '%s' in section [%s], ignoring", s->file, s->line, QUOTE(key), s->section);
         return 0;
 }
 

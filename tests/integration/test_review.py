@@ -312,6 +312,19 @@ class NotRegularFiles(DaemonTest):
         self.assertEqual(client.get("Addresses"), [address])
 
 
+class Echoes(DaemonTest):
+    """#14.9: InvalidArgs quotes a short prefix of a huge argument."""
+
+    def test_huge_argument_short_error(self):
+        self.start(write_config("echo.conf", self.dns))
+        client = dw.Client(bus)
+        with self.assertRaises(Exception) as e:
+            client.check("x" * (1 << 20))
+        self.assertEqual(dw.error_name(e.exception), "org.freedesktop.DBus.Error.InvalidArgs")
+        self.assertLess(len(str(e.exception)), 300)
+        self.assertIn("xxxx…", str(e.exception))
+
+
 def stat_is_fifo(path):
     import stat
     return stat.S_ISFIFO(os.stat(path).st_mode)

@@ -139,6 +139,30 @@ static void test_defaults_and_reset(void **state) {
         config_done(&c);
 }
 
+/* #14.9: an error quotes at most a short prefix of what it was given. */
+static void test_errors_quote_a_prefix(void **state) {
+        static const char * const keys[] = { "[Watch]\nAddresses=", "[Watch]\nHeloName=", "[Resolver]\nServers=",
+                                             "[Resolver]\nTimeout=", "[Watch]\nDiscover=", "" };
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                char *text = malloc(60000), *error = NULL;
+                Config c;
+
+                strcpy(text, keys[i]);
+                memset(text + strlen(text), 'x', 50000);
+                text[strlen(keys[i]) + 50000] = '\n';
+                text[strlen(keys[i]) + 50001] = 0;
+                assert_int_equal(config_init(&c), 0);
+                assert_true(config_parse_string(&c, "q.conf", text, &error) < 0);
+                assert_non_null(error);
+                if (strlen(error) > 200)
+                        fail_msg("key #%zu: an error of %zu bytes", i, strlen(error));
+                assert_non_null(strstr(error, "xxxx…"));
+                free(error);
+                free(text);
+                config_done(&c);
+        }
+}
+
 /* The bounds of the time spans are inclusive. */
 static void test_timespan_bounds(void **state) {
         Config c;
@@ -336,6 +360,7 @@ int main(void) {
                 cmocka_unit_test(test_full_file),
                 cmocka_unit_test(test_defaults_and_reset),
                 cmocka_unit_test(test_timespan_bounds),
+                cmocka_unit_test(test_errors_quote_a_prefix),
                 cmocka_unit_test(test_unknown_is_warning),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_files_and_dropins),
