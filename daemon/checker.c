@@ -70,54 +70,49 @@ static void check_unlink(Check *k) {
         c->n_checks--;
 }
 
-static void on_forward_reply(Resolver *r, DnsReply *reply, void *userdata);
-static void on_ptr_confirm_reply(Resolver *r, DnsReply *reply, void *userdata);
+static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata);
 
 #define NEGATIVE_REASONS (REASON_BIT(REASON_NO_PTR) | REASON_BIT(REASON_FORWARD_MISSING) | \
                           REASON_BIT(REASON_FORWARD_MISMATCH))
 
-static bool forward_confirms(const DnsReply *f, const Address *a) {
-        for (size_t i = 0; f && f->status == DNS_ANSWER && i < f->n_addresses; i++)
-                if (address_equal(&f->addresses[i], a))
-                        return true;
-        return false;
-}
-
 /* A fail that rests on negative answers (no PTR, or PTR names that do not
- * resolve back) is asked once more: the PTR question, or each forward
- * question that did not confirm. Returns true when questions went out. */
+ * resolve back) is asked again, the whole check: the PTR, then its names'
+ * forward lookups (a corrupted PTR name would resolve to nothing twice).
+ * Returns true when the question went out. */
 static bool check_ask_again(Check *k) {
-        Resolver *r = k->checker->resolver;
-        uint16_t type = k->address.family == AF_INET ? GETDNS_RRTYPE_A : GETDNS_RRTYPE_AAAA;
         char rname[REVERSE_NAME_MAX];
+        size_t n = strv_length(k->ptr.names);
 
-        if (dns_status_is_negative(k->ptr.status) || (k->ptr.status == DNS_ANSWER && !k->ptr.names)) {
-                address_reverse_name(&k->address, rname);
-                if (resolver_query_first(r, rname, GETDNS_RRTYPE_PTR, on_ptr_confirm_reply, k) < 0)
-                        return false;
-                k->n_pending = 1;
-                return true;
-        }
-        for (size_t j = 0; j < k->n_lookups; j++) {
-                Forward *f = &k->lookups[j];
-                if (forward_confirms(&k->forward[f->index], &k->address))
-                        continue;
-                if (resolver_query_first(r, k->ptr.names[f->index], type, on_forward_reply, f) < 0)
-                        continue;
-                dns_reply_done(&k->forward[f->index]);
-                k->forward_by_name[f->index] = NULL;
-                k->n_pending++;
-        }
-        return k->n_pending > 0;
+        for (size_t i = 0; k->forward && i < n; i++)
+                dns_reply_done(&k->forward[i]);
+        k->forward = mfree(k->forward);
+        k->forward_by_name = mfree(k->forward_by_name);
+        k->lookups = mfree(k->lookups);
+        k->n_lookups = 0;
+        dns_reply_done(&k->ptr);
+        address_reverse_name(&k->address, rname);
+        return resolver_query_first(k->checker->resolver, rname, GETDNS_RRTYPE_PTR, on_ptr_reply, k) >= 0;
 }
 
-/* The two rounds agree on the verdict and its reasons: the second stands.
- * Else one of the answers was not what the resolver holds (lost, corrupted,
- * forged): nothing was learned. */
+/* The same names, in any order: resolvers rotate an RRset's records. */
+static bool strv_same_set(char * const *a, char * const *b) {
+        size_t n = strv_length(a);
+
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!strv_contains(b, a[i]) || !strv_contains(a, b[i]))
+                        return false;
+        return true;
+}
+
+/* The two rounds agree on the verdict, its reasons and the PTR names: the
+ * second stands. Else one of the answers was not what the resolver holds
+ * (lost, corrupted, forged): nothing was learned. */
 static Verdict *check_settle(Check *k, Verdict *second) {
         Verdict *first = TAKE_PTR(k->first);
 
-        if (second->kind == first->kind && second->reasons == first->reasons) {
+        if (second->kind == first->kind && second->reasons == first->reasons && strv_same_set(first->ptr, second->ptr)) {
                 verdict_free(first);
                 return second;
         }
@@ -164,17 +159,6 @@ static void check_finish(Check *k) {
         check_free(k);
 }
 
-static void on_ptr_confirm_reply(Resolver *r, DnsReply *reply, void *userdata) {
-        Check *k = userdata;
-
-        /* The second answer replaces the first; forward lookups are not
-         * made: if a PTR turns up now, the rounds disagree anyway. */
-        dns_reply_done(&k->ptr);
-        k->ptr = *reply;
-        *reply = (DnsReply) {};
-        k->n_pending = 0;
-        check_finish(k);
-}
 
 static void on_forward_reply(Resolver *r, DnsReply *reply, void *userdata) {
         Forward *f = userdata;

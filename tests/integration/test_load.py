@@ -181,9 +181,10 @@ class Bounds(DaemonTest):
         v = dw.Client(bus).check("192.0.2.40")
         asked = [n for n, t in world.unbound.queries()[before:] if t == "A" and re.match(r"p\d+\.example\.test", n)]
         self.assertEqual(len(v["ptr"]), 40)
-        self.assertEqual(len(set(asked)), 32, "VERDICT_PTR_NAMES_MAX")
-        # none confirms: each is asked once more before forward-missing counts (#14.5)
-        self.assertEqual(sorted(asked), sorted(list(set(asked)) * 2))
+        # none confirms, so the check is made twice before forward-missing
+        # counts (#14.5): VERDICT_PTR_NAMES_MAX names each time (unbound
+        # rotates the 40 records, so not always the same 32)
+        self.assertEqual(len(asked), 2 * 32, "VERDICT_PTR_NAMES_MAX")
         self.assertEqual((v["verdict"], v["reasons"]), ("fail", ["forward-missing", "multiple-ptr"]))
 
     def test_state_file_size(self):
