@@ -72,13 +72,11 @@ static void check_unlink(Check *k) {
 
 static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata);
 
-#define NEGATIVE_REASONS (REASON_BIT(REASON_NO_PTR) | REASON_BIT(REASON_FORWARD_MISSING) | \
-                          REASON_BIT(REASON_FORWARD_MISMATCH))
-
-/* A fail that rests on negative answers (no PTR, or PTR names that do not
- * resolve back) is asked again, the whole check: the PTR, then its names'
- * forward lookups (a corrupted PTR name would resolve to nothing twice).
- * Returns true when the question went out. */
+/* A fail is asked again, the whole check: the PTR, then its names' forward
+ * lookups. It rests on negative answers (no PTR, names that do not resolve
+ * back) or on what a PTR record says (an invalid name): one lost, corrupted
+ * or forged datagram could give either, and a corrupted PTR name would
+ * resolve to nothing twice. Returns true when the question went out. */
 static bool check_ask_again(Check *k) {
         char rname[REVERSE_NAME_MAX];
         size_t n = strv_length(k->ptr.names);
@@ -137,7 +135,7 @@ static void check_finish(Check *k) {
 
         r = verdict_evaluate(&k->address, &k->ptr, (const DnsReply * const *) k->forward_by_name,
                              k->checker->policy, t, &v);
-        if (r >= 0 && !k->first && v->kind == VERDICT_FAIL && (v->reasons & NEGATIVE_REASONS)) {
+        if (r >= 0 && !k->first && v->kind == VERDICT_FAIL) {
                 k->first = v;
                 if (check_ask_again(k))
                         return;
