@@ -56,26 +56,70 @@ static int bus_connect(sd_bus **ret) {
 }
 
 /* Turn a failed call into a message a person can act on, and an exit status. */
-static int call_failed(const char *what, const sd_bus_error *error, int r) {
-        const char *bus = arg_user ? "session" : "system";
+/* What a failed call means to the person who typed the command, by D-Bus
+ * error name: $WHAT, $MESSAGE, $BUS, $START and $TIMEOUT are filled in. */
+static const struct {
+        const char *names[3];           /* NULL-terminated */
+        const char *text;
+        int exit_status;
+} call_errors[] = {
+        { { SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER },
+          "ptrwatchd is not running on the $BUS bus — start it with: $START", EXIT_UNKNOWN },
+        { { SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_NO_REPLY },
+          "ptrwatchd did not answer $WHAT within $TIMEOUT s (--timeout)", EXIT_UNKNOWN },
+        { { SD_BUS_ERROR_ACCESS_DENIED },
+          "$WHAT: access denied. Refresh and --force are for root and the ptrwatchd user; "
+          "a drop-in bus policy can allow others (see the README).", EXIT_UNKNOWN },
+        { { BUS_ERROR_RATE_LIMITED },
+          "$WHAT: rate-limited by ptrwatchd: $MESSAGE. Try again in a minute, or ask for "
+          "watched addresses, which are always answered from the cache.", EXIT_UNKNOWN },
+        { { SD_BUS_ERROR_LIMITS_EXCEEDED },
+          "$WHAT: ptrwatchd is busy: $MESSAGE", EXIT_UNKNOWN },
+        { { SD_BUS_ERROR_INVALID_ARGS },
+          "$WHAT: $MESSAGE", EXIT_USAGE },
+};
 
-        if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                log_error("ptrwatchd is not running on the %s bus — start it with: %s", bus,
-                          arg_user ? "ptrwatchd --user" : "systemctl start ptrwatchd");
-        else if (sd_bus_error_has_names(error, SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_NO_REPLY) || r == -ETIMEDOUT)
-                log_error("ptrwatchd did not answer %s within %" PRIu64 " s (--timeout)", what,
-                          arg_timeout / USEC_PER_SEC);
-        else if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED))
-                log_error("%s: access denied. Refresh and --force are for root and the ptrwatchd user; "
-                          "a drop-in bus policy can allow others (see the README).", what);
-        else if (sd_bus_error_has_name(error, BUS_ERROR_RATE_LIMITED))
-                log_error("%s: rate-limited by ptrwatchd: %s. Try again in a minute, or ask for "
-                          "watched addresses, which are always answered from the cache.", what, error->message);
-        else if (sd_bus_error_has_name(error, SD_BUS_ERROR_INVALID_ARGS)) {
-                log_error("%s: %s", what, error->message);
-                return -EXIT_USAGE;
-        } else
-                log_error("%s failed: %s", what, error->message ? error->message : strerror(-r));
+static char *expand(const char *text, char * const *vars) {
+        char *out = NULL;
+
+        for (const char *p = text; *p; ) {
+                const char *value = NULL;
+                size_t skip = 1;
+                for (size_t i = 0; vars[i]; i += 2)
+                        if (*p == '$' && strncmp(p + 1, vars[i], strlen(vars[i])) == 0) {
+                                value = vars[i + 1];
+                                skip = 1 + strlen(vars[i]);
+                        }
+                if (strextendf(&out, "%.*s", value ? (int) strlen(value) : 1, value ? value : p) < 0)
+                        return mfree(out);
+                p += skip;
+        }
+        return out;
+}
+
+static int call_failed(const char *what, const sd_bus_error *error, int r) {
+        char timeout[32];
+        char *vars[] = {
+                (char *) "WHAT", (char *) what,
+                (char *) "MESSAGE", (char *) (error->message ? error->message : strerror(-r)),
+                (char *) "BUS", (char *) (arg_user ? "session" : "system"),
+                (char *) "START", (char *) (arg_user ? "ptrwatchd --user" : "systemctl start ptrwatchd"),
+                (char *) "TIMEOUT", timeout,
+                NULL,
+        };
+
+        snprintf(timeout, sizeof timeout, "%" PRIu64, arg_timeout / USEC_PER_SEC);
+        for (size_t i = 0; i < ELEMENTSOF(call_errors); i++) {
+                bool match = r == -ETIMEDOUT && i == 1;
+                for (size_t k = 0; !match && call_errors[i].names[k]; k++)
+                        match = sd_bus_error_has_name(error, call_errors[i].names[k]);
+                if (!match)
+                        continue;
+                _cleanup_free_ char *text = expand(call_errors[i].text, vars);
+                log_error("%s", text ? text : call_errors[i].text);
+                return -call_errors[i].exit_status;
+        }
+        log_error("%s failed: %s", what, error->message ? error->message : strerror(-r));
         return -EXIT_UNKNOWN;
 }
 

@@ -7,6 +7,7 @@
 #include "dns-getdns.h"
 #include "log.h"
 #include "macro.h"
+#include "prioq.h"
 #include "resolvconf.h"
 #include "resolver.h"
 #include "sd-getdns.h"
@@ -39,7 +40,7 @@ struct Query {
         DnsReply reply;         /* when finished before getdns_general() returned */
         Try tries[RESOLVER_TRIES];
         unsigned n_tries, n_open;
-        sd_event_source *retry; /* sends the next try */
+        unsigned retry_idx;     /* in the resolver's retries, while more tries are due */
 };
 
 struct Resolver {
@@ -53,6 +54,9 @@ struct Resolver {
         Query *queue_head, *queue_tail;         /* waiting for a slot */
         Query *finished;                        /* to deliver from the defer source */
         sd_event_source *deliver;
+        Prioq retries;                          /* queries by when their next try is due */
+        sd_event_source *retry_timer;           /* one timer, for the head of retries */
+        usec_t retry_armed;
         bool freeing;
         ResolverStats stats;
 };
@@ -60,7 +64,7 @@ struct Resolver {
 static Query *query_free(Query *q) {
         if (!q)
                 return NULL;
-        sd_event_source_disable_unref(q->retry);
+        prioq_remove(&q->resolver->retries, &q->retry_idx);
         dns_reply_done(&q->reply);
         free(q->name);
         free(q);
@@ -91,7 +95,7 @@ static void deliver(Resolver *r, Query *q, DnsReply *reply) {
 /* The query has its answer (or none will come): stop the other tries. */
 static void query_done(Resolver *r, Query *q, bool timed_out) {
         q->done = true;
-        (void) sd_event_source_set_enabled(q->retry, SD_EVENT_OFF);
+        prioq_remove(&r->retries, &q->retry_idx);
         r->n_in_flight--;
         /* The window: grow by one for each answer (doubling per round trip,
          * as TCP's slow start), halve on a timeout. A fast resolver is kept
@@ -182,18 +186,46 @@ static getdns_return_t query_try(Resolver *r, Query *q) {
         return ret;
 }
 
-static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Query *q = userdata;
-        Resolver *r = q->resolver;
+/* One timer for every query's next try: re-armed only when the earliest
+ * deadline changes, not per query (a timer each cost a third more system
+ * time in bulk checks). */
+static void arm_retry_timer(Resolver *r) {
+        uint64_t when;
 
-        if (q->done || q->n_tries >= RESOLVER_TRIES)
-                return 0;
-        r->stats.n_retransmitted++;
-        (void) query_try(r, q);
-        if (!q->done && q->n_tries < RESOLVER_TRIES) {
-                (void) sd_event_source_set_time_relative(s, r->timeout / RESOLVER_TRIES);
-                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (!prioq_peek(&r->retries, &when)) {
+                if (r->retry_armed != USEC_INFINITY)
+                        (void) sd_event_source_set_enabled(r->retry_timer, SD_EVENT_OFF);
+                r->retry_armed = USEC_INFINITY;
+                return;
         }
+        if (when == r->retry_armed)
+                return;
+        (void) sd_event_source_set_time(r->retry_timer, when);
+        (void) sd_event_source_set_enabled(r->retry_timer, SD_EVENT_ONESHOT);
+        r->retry_armed = when;
+}
+
+static void schedule_retry(Resolver *r, Query *q, usec_t when) {
+        if (prioq_put(&r->retries, q, when, &q->retry_idx) < 0)
+                log_debug("Out of memory scheduling a retry of %s: one try only", q->name);
+}
+
+static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Resolver *r = userdata;
+        usec_t t = now(CLOCK_MONOTONIC), when;
+        Query *q;
+
+        r->retry_armed = USEC_INFINITY;
+        while ((q = prioq_peek(&r->retries, &when)) && when <= t) {
+                prioq_remove(&r->retries, &q->retry_idx);
+                if (q->done || q->n_tries >= RESOLVER_TRIES)
+                        continue;
+                r->stats.n_retransmitted++;
+                (void) query_try(r, q);
+                if (!q->done && q->n_tries < RESOLVER_TRIES)
+                        schedule_retry(r, q, t + r->timeout / RESOLVER_TRIES);
+        }
+        arm_retry_timer(r);
         return 0;
 }
 
@@ -214,9 +246,8 @@ static void submit(Resolver *r, Query *q) {
         }
         if (q->done)
                 return;         /* answered from inside getdns_general() */
-        if (sd_event_add_time_relative(r->event, &q->retry, CLOCK_MONOTONIC, r->timeout / RESOLVER_TRIES,
-                                       USEC_PER_MSEC, on_retry_timer, q) >= 0)
-                (void) sd_event_source_set_description(q->retry, "dns-retry");
+        schedule_retry(r, q, now(CLOCK_MONOTONIC) + r->timeout / RESOLVER_TRIES);
+        arm_retry_timer(r);
 }
 
 static void start_queued(Resolver *r) {
@@ -251,7 +282,8 @@ static int enqueue(Resolver *r, const char *name, uint16_t type, uint16_t klass,
         q = calloc(1, sizeof(Query));
         if (!q)
                 return -ENOMEM;
-        *q = (Query) { .resolver = r, .type = type, .klass = klass, .callback = callback, .userdata = userdata };
+        *q = (Query) { .resolver = r, .type = type, .klass = klass, .callback = callback, .userdata = userdata,
+                       .retry_idx = PRIOQ_IDX_NULL };
         q->name = strdup(name);
         if (!q->name) {
                 free(q);
@@ -382,6 +414,13 @@ int resolver_new(sd_event *event, const ResolverOptions *o, Resolver **ret) {
         r->max_in_flight = MAX(o->max_in_flight, 1u);
         r->window = MIN(r->max_in_flight, RESOLVER_WINDOW_START);
 
+        r->retry_armed = USEC_INFINITY;
+        k = sd_event_add_time(event, &r->retry_timer, CLOCK_MONOTONIC, USEC_INFINITY, USEC_PER_MSEC,
+                              on_retry_timer, r);
+        if (k < 0)
+                goto fail;
+        (void) sd_event_source_set_enabled(r->retry_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(r->retry_timer, "dns-retry");
         k = sd_event_add_defer(event, &r->deliver, on_deliver, r);
         if (k < 0)
                 goto fail;
@@ -426,6 +465,8 @@ Resolver *resolver_free(Resolver *r) {
                 query_free(q);
         }
         sd_event_source_disable_unref(r->deliver);
+        sd_event_source_disable_unref(r->retry_timer);
+        prioq_done(&r->retries);
         sd_event_unref(r->event);
         free(r);
         return NULL;

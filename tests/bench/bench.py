@@ -285,45 +285,48 @@ def write_results(size, runs, idle_seconds, bulk_result):
 NOTES = """
 ## What is not met, why, and what would fix it
 
-- **Bulk against adnshost (5.5x, target 2x).** ptrwatchd does the work getdns does, and
-  no more: it is faster than `getdns_query -B` on the same 22,000 queries (0.79x). adns
-  is a lighter library: one socket for everything and no dictionary per reply. A
-  callgrind profile of `ptrwatchd --check` (3,000 addresses) puts about half of all
-  instructions in getdns building and freeing reply dictionaries
-  (`getdns_dict_set_int`, `getdns_dict_destroy`, malloc/free), and a socket per query
-  adds the rest; getdns over one kept-open TCP connection was no faster (0.92 s against
-  0.84 s). What would fix it: a DNS library without a per-reply dictionary (adns, or
-  ldns/libunbound used directly), which the stack decision rules out for now. Two
-  things were fixed on our side while measuring: the getdns eventloop adapter was
-  O(N^2) in queries in flight (one sd-event source per socket; 11.7 s at 1,024 in
-  flight, now 1.2 s), and the generic-name rule formatted ~80 strings per PTR name (39%
-  of all instructions; now one pass over the name's digit runs).
-- **D-Bus round trip (2.3x GetId, target 1.5x).** `GetId` is answered by dbus-daemon
-  itself: one hop. Any call to a service goes through dbus-daemon twice; the floor of
-  that is `Peer.Ping`, which sd-bus answers inside ptrwatchd without our code: a cached
-  `Check` costs 1.4x that. The rest is building the twelve-entry `a{sv}` reply; a
-  `GetVerdicts` of ten verdicts builds 120. What would fix it: nothing under our
-  control for the first hop; for the second, a reply built once per verdict change and
-  kept (`sd_bus_message_copy` into each reply) instead of per call.
-- **Idle RSS (9.2 MiB, target 8 MiB).** The daemon's own memory is about 1.4 MiB
-  anonymous (heap and stacks). The rest is shared-library pages: libcrypto 3.1 MiB
-  (getdns links OpenSSL and initialises it in `getdns_context_create()`), libc 1.5 MiB,
-  libsystemd 0.7 MiB, libunbound 0.5 MiB, libgetdns 0.5 MiB; `ptrwatchd --version`
-  alone is 9.3 MiB. PSS is 4.6 MiB. What would fix it: a getdns built without TLS and
-  DNSSEC (not in Debian), or another DNS library.
+- **Bulk against `getdns_query -a -B` at about 4,500 addresses (target 1.0x).** With the
+  defaults (only `Servers=`), the window starts at 64, grows by one per answer up to
+  `MaxInFlight=` (256) and halves on a timeout; at 11,000 addresses ptrwatchd is far ahead
+  (getdns_query -a -B floods the resolver with every question at once and waits out the
+  ones that are lost), at 4,500 it is behind. The two do different work: getdns_query
+  asks every PTR and A question at once, independent of each other; ptrwatchd asks the A
+  question only once the PTR answer names it, then evaluates, and confirms every fail by a
+  second round. A callgrind profile of 4,505 addresses: 1.04 G instructions against
+  getdns_query's 0.92 G, of which getdns' building and freeing of reply dictionaries
+  (malloc/free, `getdns_dict_set_int`, `getdns_dict_destroy`) is most of both; ours on top:
+  reading replies 6.7 % (after comparing owner names in wire form instead of converting
+  each to text: 12.6 % before), `verdict_evaluate` 6.3 %, JSON output (written in runs,
+  unlocked: 12.7 % before). Measured user CPU: 0.19 s against 0.12 s. What would fix it: a
+  DNS library without a dictionary per reply (adns, or ldns/libunbound used directly),
+  which the stack decision rules out for now; adns is the peer reported beside.
+- **D-Bus round trips.** A cached `Check` costs about 1.1x a `Peer.Ping` through the same
+  bus (sd-bus answers the ping inside ptrwatchd without our code): the difference is
+  building the reply. Building each verdict's dictionary once per change and copying it
+  into replies with `sd_bus_message_copy()` was tried and measured slower (cached Check
+  1.15-1.32x Ping against 1.11x, GetVerdicts of 10 2.1-3.0x against 1.65x): the copy
+  re-reads and re-appends every value with full type checks. `GetVerdicts` of ten builds
+  130 dictionary entries; what would fix it: sd-bus appending a prebuilt message body as
+  bytes (it has no public call for that), or fewer keys.
+- **Idle RSS (target 8 MiB).** The daemon's own memory is about 1.4 MiB anonymous (heap and
+  stacks). The rest is shared-library pages: libcrypto 3.1 MiB (getdns links OpenSSL and
+  initialises it in `getdns_context_create()`), libc 1.5 MiB, libsystemd 0.7 MiB,
+  libunbound 0.5 MiB, libgetdns 0.5 MiB; `ptrwatchd --version` alone is 9.3 MiB. What
+  would fix it: a getdns built without TLS and DNSSEC (not in Debian), or another DNS
+  library.
 
 ## How each tool is driven
 
-- `ptrwatchd --check --json ADDRESS...` with `Servers=127.0.0.1:53`, `MaxInFlight=256`:
-  one PTR query per address, then A (IPv4) or AAAA (IPv6) of each PTR name.
+- `ptrwatchd --check --json ADDRESS...` with nothing but `Servers=127.0.0.1:53`: one PTR
+  query per address, then A (IPv4) or AAAA (IPv6) of each PTR name.
+- `getdns_query -s -a -B -q -F FILE @127.0.0.1`: the same PTR and A/AAAA questions, all
+  asynchronous and scheduled before any answer is read, through the library ptrwatchd
+  uses (`-B` alone, synchronous batch, reported beside).
 - `adnshost --config 'nameserver 127.0.0.1' -a -f -Fi` reading `-iADDRESS` lines: adns's
   checked PTR lookup, which also confirms the name's forward record. adns cannot use a
   port other than 53, hence unbound on 127.0.0.1:53 inside the namespace. It runs once
   with the default socket receive buffer and once with 8 MiB (`SO_RCVBUFFORCE` from a
-  small `LD_PRELOAD` shim, `tests/bench/rcvbuf.c`); the better of the two is the peer
-  figure.
-- `getdns_query -s -B -q -F FILE @127.0.0.1`: the same PTR and A/AAAA queries, all
-  scheduled before any answer is read (batch mode), through the library ptrwatchd uses.
+  small `LD_PRELOAD` shim, `tests/bench/rcvbuf.c`); the better of the two is the figure.
 """
 
 

@@ -165,6 +165,79 @@ class Bounds(DaemonTest):
         self.assertEqual(limited(), 76)
         self.assertEqual(sum(1 for o in outcomes if o == "answered"), 1024)
 
+    def test_unprivileged_user_cannot_starve_root(self):
+        """#14.6: nobody, on 110 connections, joins one check that cannot
+        finish (the resolver is frozen) as often as it can: its share of the
+        pool runs out, and root's Check, forced Check and Refresh are still
+        taken and answered."""
+        d, _ = self.start(WATCHED10, Resolver={"Timeout": "2s"})
+        world.unbound.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(lambda: world.unbound.proc.send_signal(signal.SIGCONT))
+        script = (
+            "import threading\n"
+            "conns = [Gio.DBusConnection.new_for_address_sync(ADDRESS, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT"
+            " | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None) for _ in range(110)]\n"
+            "out = []\n"
+            "loop = GLib.MainLoop()\n"
+            "def done(c, res):\n"
+            "    try:\n"
+            "        c.call_finish(res); out.append('answered')\n"
+            "    except GLib.Error as e:\n"
+            "        out.append(Gio.DBusError.get_remote_error(e))\n"
+            "    if out.count('org.freedesktop.DBus.Error.LimitsExceeded') == 46 and not out.count('said'):\n"
+            "        out.append('said'); print('FULL', flush=True)\n"
+            "    if len(out) == 111: loop.quit()\n"
+            "for c in conns:\n"
+            "    c.call(" + repr(dw.NAME) + ", " + repr(dw.PATH) + ", " + repr(dw.IFACE) + ", 'Check', "
+            "GLib.Variant('(st)', ('2001:db8::e:1', 0)), None, Gio.DBusCallFlags.NONE, 60000, None, done)\n"
+            "loop.run()\n"
+            "print(json.dumps(out))\n").replace("ADDRESS", repr(bus.address))
+        nobody = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3",
+                                   "-c", "import json, sys\nfrom gi.repository import Gio, GLib\n" + script],
+                                  stdout=subprocess.PIPE, text=True)
+        # once nobody's share is full (its 64 are waiting), root: a live check,
+        # a forced one and a refresh are all taken
+        self.assertEqual(nobody.stdout.readline().strip(), "FULL")
+        client = dw.Client(bus)
+        outcomes = []
+        for method, args, sig in (("Check", ("2001:db8::e:2", 0), "(st)"), ("Check", ("192.0.2.10", 1), "(st)"),
+                                  ("Refresh", None, None)):
+            client.conn.call(dw.NAME, dw.PATH, dw.IFACE, method, GLib.Variant(sig, args) if sig else None, None,
+                             Gio.DBusCallFlags.NONE, 120000, None, self.collect(outcomes))
+        out = json.loads(nobody.communicate(timeout=120)[0])
+        self.assertEqual(out.count("org.freedesktop.DBus.Error.LimitsExceeded"), 110 - 64, out)
+        self.assertEqual(out.count("answered"), 64, "nobody's own share answered (temperror) in the end")
+        world.unbound.proc.send_signal(signal.SIGCONT)
+        dw.wait_for(lambda: len(outcomes) == 3, "root's three calls answered", deadline=120)
+        self.assertEqual(outcomes, ["answered"] * 3)
+
+    def test_reconnecting_buys_nothing(self):
+        """#14.6: the live-check limit is per user: a new connection for
+        every call is still nobody."""
+        self.start(WATCHED10)
+        before = len(world.unbound.queries())
+        script = ("ok = limited = 0\n"
+                  "for i in range(30):\n"
+                  "    conn = Gio.DBusConnection.new_for_address_sync(ADDRESS, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT"
+                  " | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)\n"
+                  "    try:\n"
+                  "        conn.call_sync(NAME, PATH, IFACE, 'Check', GLib.Variant('(st)', ('2001:db8::f:%x' % i, 0)),"
+                  " None, Gio.DBusCallFlags.NONE, 30000, None); ok += 1\n"
+                  "    except GLib.Error as e:\n"
+                  "        limited += Gio.DBusError.get_remote_error(e) == 'org.ptrwatch.PtrWatch1.Error.RateLimited'\n"
+                  "    conn.close_sync(None)\n"
+                  "print(json.dumps([ok, limited]))\n").replace("ADDRESS", repr(bus.address)).replace(
+                      "NAME", repr(dw.NAME)).replace("PATH", repr(dw.PATH)).replace("IFACE", repr(dw.IFACE))
+        t = time.monotonic()
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
+                            "import json\nfrom gi.repository import Gio, GLib\n" + script],
+                           capture_output=True, text=True, timeout=300)
+        ok, limited = json.loads(p.stdout)
+        bound = 10 + int((time.monotonic() - t) / 6) + 1
+        self.assertLessEqual(ok, bound)
+        self.assertEqual(ok + limited, 30)
+        self.assertGreaterEqual(limited, 30 - bound)
+
     @staticmethod
     def collect(outcomes):
         def done(conn, res):
