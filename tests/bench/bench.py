@@ -285,11 +285,15 @@ def write_results(size, runs, idle_seconds, bulk_result):
 NOTES = """
 ## What is not met, why, and what would fix it
 
-- **Bulk against `getdns_query -a -B` at about 4,500 addresses (target 1.0x).** With the
-  defaults (only `Servers=`), the window starts at 64, grows by one per answer up to
-  `MaxInFlight=` (256) and halves on a timeout; at 11,000 addresses ptrwatchd is far ahead
-  (getdns_query -a -B floods the resolver with every question at once and waits out the
-  ones that are lost), at 4,500 it is behind. The two do different work: getdns_query
+- **Bulk against `getdns_query -a -B` (target 1.0x): 1.4x at 4,505 addresses, 1.9x at
+  11,000.** With the defaults (only `Servers=`), the window starts at 64, grows by one per
+  answer up to `MaxInFlight=` (256) and halves on a timeout. (With a resolver whose socket
+  buffers are the defaults, getdns_query -a -B loses answers to its own flood and took 6.1 s
+  for 11,000 against ptrwatchd's 1.5 s; with the bench's 8 MiB buffers it loses none.) The
+  defences of #14 cost about a fifth: the same 11,000-address run takes 0.91 s with the
+  binary before them and 1.14 s after (a `MSG_PEEK` and a `getsockopt()` per getdns socket
+  to drop forged sources, the reply checks, the retry bookkeeping); we keep them. The two
+  programs also do different work: getdns_query
   asks every PTR and A question at once, independent of each other; ptrwatchd asks the A
   question only once the PTR answer names it, then evaluates, and confirms every fail by a
   second round. A callgrind profile of 4,505 addresses: 1.04 G instructions against
@@ -300,7 +304,8 @@ NOTES = """
   unlocked: 12.7 % before). Measured user CPU: 0.19 s against 0.12 s. What would fix it: a
   DNS library without a dictionary per reply (adns, or ldns/libunbound used directly),
   which the stack decision rules out for now; adns is the peer reported beside.
-- **D-Bus round trips.** A cached `Check` costs about 1.1x a `Peer.Ping` through the same
+- **D-Bus round trips (cached Check 1.13x Peer.Ping, target 1.10x; GetVerdicts of ten
+  1.81x, target 1.30x).** A cached `Check` costs about 1.1x a `Peer.Ping` through the same
   bus (sd-bus answers the ping inside ptrwatchd without our code): the difference is
   building the reply. Building each verdict's dictionary once per change and copying it
   into replies with `sd_bus_message_copy()` was tried and measured slower (cached Check
