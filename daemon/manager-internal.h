@@ -27,6 +27,10 @@ void manager_arm_timer(Manager *m);
 void manager_set_summary(Manager *m);
 void manager_trim(Manager *m);
 
+/* manager-persist.c */
+int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata);
+void manager_load_state(Manager *m);
+
 /* manager-discover.c */
 /* Discover now; with Discover=dns, also ask the whoami sources, and call
  * back (if cb) once their answers are in. Without it, call back at once. */

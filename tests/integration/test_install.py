@@ -79,11 +79,11 @@ class Tree(unittest.TestCase):
         p = subprocess.run([d("usr/sbin/ptrwatchd"), "--check-config", "--config", example],
                            capture_output=True, text=True)
         self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "configuration OK\n", ""))
-        with open(os.path.join(dw.SOURCE, "daemon", "config.c")) as f:
-            keys = re.findall(r'\{ "(?:Watch|Resolver|Cache)",\s+"(\w+)"', f.read())
+        with open(os.path.join(dw.SOURCE, "daemon", "config-keys.c")) as f:
+            keys = re.findall(r'\{ "(?:Watch|Resolver|Cache|Export)",\s+"(\w+)"', f.read())
         with open(example) as f:
             text = f.read()
-        self.assertEqual(len(keys), 11)
+        self.assertEqual(len(keys), 12)
         for key in keys:
             self.assertRegex(text, rf"(?m)^#{key}=", key)
         # uncommented, it is still valid: the defaults are real values
