@@ -3,8 +3,8 @@
 
 #include "metrics.h"
 
-/* [Export] PrometheusTextfile=: the metrics written atomically (a temporary
- * file in the same directory, which node_exporter's textfile collector
- * ignores for not ending in .prom; fsync; rename), so that a scrape never
- * sees half a file. */
+/* [Export] PrometheusTextfile=: the metrics written atomically
+ * (write_file_atomic(): the temporary file .NAME.tmp is one node_exporter's
+ * textfile collector ignores for not ending in .prom), so that a scrape
+ * never sees half a file. */
 int export_textfile(const char *path, const MetricsInput *in);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic-file.h"
 #include "log.h"
 #include "macro.h"
 #include "state.h"
@@ -337,64 +338,15 @@ fail:
         return -EBADMSG;
 }
 
-static int fsync_directory(const char *dir) {
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        int r = 0;
-
-        if (fd < 0)
-                return -errno;
-        if (fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        return r;
-}
-
 int state_save(const char *dir, Verdict * const *v, size_t n) {
-        _cleanup_free_ char *text = NULL, *tmp = NULL, *path = NULL;
+        _cleanup_free_ char *text = NULL;
         size_t size;
-        ssize_t k;
-        int fd, r;
+        int r;
 
         r = state_format(v, n, &text, &size);
         if (r < 0)
                 return r;
-        if (asprintf(&path, "%s/%s", dir, STATE_FILE_NAME) < 0 ||
-            asprintf(&tmp, "%s/.%s.tmp", dir, STATE_FILE_NAME) < 0)
-                return -ENOMEM;
-
-        /* Never through whatever is there: a symlink, a FIFO (which would
-         * block the loop until somebody reads it) or a leftover of ours. */
-        if (unlink(tmp) < 0 && errno != ENOENT)
-                return -errno;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
-        if (fd < 0)
-                return -errno;
-        for (size_t done = 0; done < size; done += (size_t) k) {
-                k = write(fd, text + done, size - done);
-                if (k < 0) {
-                        if (errno == EINTR) {
-                                k = 0;
-                                continue;
-                        }
-                        r = -errno;
-                        close(fd);
-                        unlink(tmp);
-                        return r;
-                }
-        }
-        if (fsync(fd) < 0) {
-                r = -errno;
-                close(fd);
-                unlink(tmp);
-                return r;
-        }
-        close(fd);
-        if (rename(tmp, path) < 0) {
-                r = -errno;
-                unlink(tmp);
-                return r;
-        }
-        return fsync_directory(dir);
+        return write_file_atomic(dir, STATE_FILE_NAME, text, size, 0600);
 }
 
 int state_load(const char *dir, Verdict ***ret, size_t *ret_n) {
