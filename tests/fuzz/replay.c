@@ -51,7 +51,10 @@ static int replay(const char *path) {
                 return -1;
         }
         for (int i = 0; i < n; i++) {
-                if (names[i]->d_name[0] != '.') {
+                size_t len = strlen(names[i]->d_name);
+                /* inputs only: not hidden files, not the reports written beside them */
+                if (names[i]->d_name[0] != '.' &&
+                    !(len > 3 && strcmp(names[i]->d_name + len - 3, ".md") == 0)) {
                         char *p;
                         if (asprintf(&p, "%s/%s", path, names[i]->d_name) < 0)
                                 return -1;
