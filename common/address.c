@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +86,18 @@ int address_compare(const Address *a, const Address *b) {
         if (a->family != b->family)
                 return a->family == AF_INET ? -1 : 1;
         return memcmp(a->bytes, b->bytes, address_size(a));
+}
+
+void addresses_sort_unique(Address *a, size_t *n) {
+        size_t k = 0;
+
+        if (*n < 2)
+                return;
+        qsort(a, *n, sizeof(Address), address_compare_qsort);
+        for (size_t i = 1; i < *n; i++)
+                if (!address_equal(&a[i], &a[k]))
+                        a[++k] = a[i];
+        *n = k + 1;
 }
 
 int address_compare_qsort(const void *a, const void *b) {

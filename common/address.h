@@ -44,6 +44,8 @@ bool address_equal(const Address *a, const Address *b);
 int address_compare(const Address *a, const Address *b);
 /* address_compare() for qsort() and bsearch() over arrays of Address. */
 int address_compare_qsort(const void *a, const void *b);
+/* Sorted, each address once: one sort, not a scan per address. */
+void addresses_sort_unique(Address *a, size_t *n);
 
 AddressScope address_scope(const Address *a);
 const char *address_scope_to_string(AddressScope s);

@@ -130,24 +130,11 @@ static int parse_text(ParseState *s, const char *name, const char *text, size_t 
         return 0;
 }
 
-/* Sorted, each address once. */
-static void dedupe(Address *a, size_t *n) {
-        size_t k = 0;
-
-        if (*n < 2)
-                return;
-        qsort(a, *n, sizeof(Address), address_compare_qsort);
-        for (size_t i = 1; i < *n; i++)
-                if (!address_equal(&a[i], &a[k]))
-                        a[++k] = a[i];
-        *n = k + 1;
-}
-
 static int validate(ParseState *s) {
         Config *c = s->config;
 
-        dedupe(c->addresses, &c->n_addresses);
-        dedupe(c->route_probes, &c->n_route_probes);
+        addresses_sort_unique(c->addresses, &c->n_addresses);
+        addresses_sort_unique(c->route_probes, &c->n_route_probes);
 
         if (c->min_ttl > c->max_ttl) {
                 /* The assignment read last made them clash. */

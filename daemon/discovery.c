@@ -66,15 +66,7 @@ int discovery_result_add(DiscoveryResult *r, const Address *a) {
 
 /* Sorted, each address once: one sort instead of a scan per address added. */
 void discovery_result_sort(DiscoveryResult *r) {
-        size_t k = 0;
-
-        if (r->n_addresses < 2)
-                return;
-        qsort(r->addresses, r->n_addresses, sizeof(Address), address_compare_qsort);
-        for (size_t i = 1; i < r->n_addresses; i++)
-                if (!address_equal(&r->addresses[i], &r->addresses[k]))
-                        r->addresses[++k] = r->addresses[i];
-        r->n_addresses = k + 1;
+        addresses_sort_unique(r->addresses, &r->n_addresses);
 }
 
 unsigned discovery_family_bit(int family) {

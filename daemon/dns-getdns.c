@@ -84,11 +84,6 @@ static int add_txt(DnsReply *r, const getdns_dict *rr) {
         return 0;
 }
 
-/* Follow CNAMEs from qname within the answer; collect the RRset of qtype at
- * the end of the chain. Every CNAME followed counts towards *min_ttl, also
- * when the chain ends in nothing (NXDOMAIN or NODATA after a CNAME). Owner
- * names compare case-insensitively (RFC 4343). Returns the number of records
- * collected. */
 /* A name in wire format (uncompressed, as getdns hands it over): its length
  * including the root label, or 0 when malformed. */
 static size_t wire_name_length(const uint8_t *p, size_t size) {
@@ -102,21 +97,9 @@ static size_t wire_name_length(const uint8_t *p, size_t size) {
         return i < size && i + 1 <= 255 ? i + 1 : 0;
 }
 
-/* RFC 4343: names compare case-insensitively, label by label. */
 static bool wire_name_equal(const getdns_bindata *a, const uint8_t *b, size_t b_size) {
         size_t n = wire_name_length(a->data, a->size);
-
-        if (n == 0 || n != b_size)
-                return false;
-        for (size_t i = 0; i < n; ) {
-                size_t len = a->data[i];
-                if (len != b[i])
-                        return false;
-                if (strncasecmp((const char *) a->data + i + 1, (const char *) b + i + 1, len) != 0)
-                        return false;
-                i += 1 + len;
-        }
-        return true;
+        return n > 0 && dns_wire_names_equal(a->data, n, b, b_size);
 }
 
 /* The owner of rr is the wire name (owner, owner_size). */

@@ -66,7 +66,7 @@ static int read_name(const uint8_t *msg, size_t size, size_t *pos, uint8_t *out 
         return 0;
 }
 
-static bool names_equal(const uint8_t *a, size_t na, const uint8_t *b, size_t nb) {
+bool dns_wire_names_equal(const uint8_t *a, size_t na, const uint8_t *b, size_t nb) {
         if (na != nb)
                 return false;
         for (size_t i = 0; i < na; ) {
@@ -154,7 +154,7 @@ int dns_wire_validate(const uint8_t *msg, size_t size, const char *qname, uint16
                 return r;
         if (p + 4 > size)
                 return *why = "the question is cut off", -EBADMSG;
-        if (!names_equal(want, (size_t) want_len, got, got_len) || u16(msg + p) != qtype || u16(msg + p + 2) != qclass)
+        if (!dns_wire_names_equal(want, (size_t) want_len, got, got_len) || u16(msg + p) != qtype || u16(msg + p + 2) != qclass)
                 return *why = "an answer to another question", -EBADMSG;
         p += 4;
 

@@ -19,6 +19,9 @@
 int dns_wire_validate(const uint8_t *msg, size_t size, const char *qname, uint16_t qtype, uint16_t qclass,
                       const char **why);
 
+/* Two well-formed uncompressed wire names, case-insensitively (RFC 4343). */
+bool dns_wire_names_equal(const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
+
 /* The wire form of a name without escapes (our reverse names, host names
  * that passed hostname_is_valid()): its length, or 0 when it does not fit. */
 int dns_wire_name(const char *name, uint8_t buf[static DNS_WIRE_NAME_MAX]);
