@@ -43,15 +43,7 @@ struct Bus {
 };
 
 int bus_append_verdict(sd_bus_message *reply, const Entry *e) {
-        Verdict scratch, view;
-        bool stale;
-
-        /* The verdict as reported: a shallow copy that says whether it is
-         * stale and watched, which the entry knows. */
-        view = *manager_reported(e->manager, e, &scratch, &stale);
-        view.stale = stale;
-        view.watched = e->watched;
-        view.helo = e->manager->helo_names;
+        Verdict view = manager_view(e->manager, e);
         return verdict_append_bus(reply, &view);
 }
 
@@ -222,10 +214,18 @@ static bool listed(Manager *manager, const Entry *e, bool problems_only) {
         return e && (!problems_only || manager_reported(manager, e, &scratch, NULL)->kind != VERDICT_PASS);
 }
 
+static uint64_t count_listed(Manager *manager, bool problems_only) {
+        uint64_t n = 0;
+
+        for (size_t i = 0; i < manager->n_watched; i++)
+                n += listed(manager, manager_get_entry(manager, &manager->watched[i]), problems_only);
+        return n;
+}
+
 /* The watched verdicts from the offset-th listed one, at most limit of them,
- * in the order of Addresses; *ret_total counts all listed. */
+ * in the order of Addresses. */
 static int append_watched(sd_bus_message *reply, Manager *manager, uint64_t offset, uint64_t limit,
-                          bool problems_only, uint64_t *ret_total) {
+                          bool problems_only) {
         uint64_t index = 0;
         int r;
 
@@ -240,7 +240,6 @@ static int append_watched(sd_bus_message *reply, Manager *manager, uint64_t offs
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
-        *ret_total = index;
         return r;
 }
 
@@ -253,7 +252,6 @@ static int too_many(sd_bus_error *error, uint64_t n) {
 static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Bus *b = userdata;
-        uint64_t total;
         int r;
 
         /* dbus-daemon drops a reply over its message size limit (32 MiB on
@@ -262,7 +260,7 @@ static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *
                 return too_many(error, b->manager->n_watched);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
-                r = append_watched(reply, b->manager, 0, UINT64_MAX, false, &total);
+                r = append_watched(reply, b->manager, 0, UINT64_MAX, false);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -271,7 +269,7 @@ static int method_get_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *
 static int method_list_verdicts(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Bus *b = userdata;
-        uint64_t offset, limit, flags, total;
+        uint64_t offset, limit, flags;
         int r;
 
         r = sd_bus_message_read(m, "ttt", &offset, &limit, &flags);
@@ -282,17 +280,12 @@ static int method_list_verdicts(sd_bus_message *m, void *userdata, sd_bus_error 
                                          "Unknown flags 0x%" PRIx64 " (only 0x1, problems only, is defined)",
                                          flags & ~(uint64_t) BUS_LIST_FLAGS_ALL);
         r = sd_bus_message_new_method_return(m, &reply);
-        /* the total goes first: count, then write */
-        if (r >= 0) {
-                uint64_t n = 0;
-                for (size_t i = 0; i < b->manager->n_watched; i++)
-                        n += listed(b->manager, manager_get_entry(b->manager, &b->manager->watched[i]),
-                                    flags & BUS_LIST_PROBLEMS);
-                r = sd_bus_message_append(reply, "t", n);
-        }
+        /* the total goes first in the reply: counted, then the page written */
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "t", count_listed(b->manager, flags & BUS_LIST_PROBLEMS));
         if (r >= 0)
                 r = append_watched(reply, b->manager, offset, MIN(limit, (uint64_t) VERDICTS_PER_REPLY_MAX),
-                                   flags & BUS_LIST_PROBLEMS, &total);
+                                   flags & BUS_LIST_PROBLEMS);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

@@ -64,8 +64,7 @@ static int parse_address_list(ParseState *s, const char *key, const char *value,
                 if (address_parse(w, &a, &why) < 0)
                         return config_fail(s, "%s=: '%s' is not an IP address: %s", key, QUOTE(w), why);
                 /* duplicates go once the files are read (validate() sorts
-                 * and drops them): one sort,
-                 * not a scan per address */
+                 * and drops them): one sort, not a scan per address */
                 r = grow((void **) array, n, sizeof(Address), s, key);
                 if (r < 0)
                         return r;

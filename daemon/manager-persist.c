@@ -46,15 +46,9 @@ static int manager_reported_views(Manager *m, Verdict **ret_views, Verdict ***re
                 return -ENOMEM;
         for (size_t i = 0; i < m->n_watched; i++) {
                 Entry *e = manager_get_entry(m, &m->watched[i]);
-                Verdict scratch;
-                bool stale;
                 if (!e)
                         continue;
-                views[n] = *manager_reported(m, e, &scratch, &stale);
-                views[n].address = e->address;
-                views[n].stale = stale;
-                views[n].watched = true;
-                views[n].helo = m->helo_names;
+                views[n] = manager_view(m, e);
                 list[n] = &views[n];
                 n++;
         }

@@ -21,6 +21,17 @@ const Verdict *manager_reported(const Manager *m, const Entry *e, Verdict *scrat
         return entry_reported(e, m->config.serve_stale, now(CLOCK_REALTIME), scratch, ret_stale);
 }
 
+Verdict manager_view(const Manager *m, const Entry *e) {
+        Verdict scratch, v;
+        bool stale;
+
+        v = *manager_reported(m, e, &scratch, &stale);  /* an "unknown" scratch holds no pointers */
+        v.stale = stale;
+        v.watched = e->watched;
+        v.helo = m->helo_names;
+        return v;
+}
+
 bool manager_entry_is_fresh(const Manager *m, const Entry *e) {
         return entry_is_fresh(e, now(CLOCK_REALTIME), now(CLOCK_MONOTONIC));
 }

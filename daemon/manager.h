@@ -81,6 +81,10 @@ int manager_reload(Manager *m);
 
 /* The verdict to report for e now (entry_reported() with ServeStale=). */
 const Verdict *manager_reported(const Manager *m, const Entry *e, Verdict *scratch, bool *ret_stale);
+/* The same as a shallow copy, valid until e or the configuration changes:
+ * stale marked, watched, the HELO names attached: what the bus and the
+ * metrics show. */
+Verdict manager_view(const Manager *m, const Entry *e);
 Entry *manager_get_entry(Manager *m, const Address *a);
 /* Whether a Check may be answered from the cache now (entry_is_fresh()). */
 bool manager_entry_is_fresh(const Manager *m, const Entry *e);
