@@ -166,6 +166,18 @@ int get_time_property(sd_bus *bus, const char *name, usec_t *ret) {
         return 0;
 }
 
+int get_notes(sd_bus *bus, char ***ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_get_property_strv(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Notes", &error, ret);
+        if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_PROPERTY)) {
+                *ret = NULL;    /* an older daemon */
+                return 0;
+        }
+        return r < 0 ? call_failed("Notes", &error, r) : 0;
+}
+
 int get_summary(sd_bus *bus, VerdictKind *ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *s = NULL;

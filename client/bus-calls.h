@@ -28,4 +28,6 @@ int call_failed(const char *what, const sd_bus_error *error, int r);
 int get_verdicts(sd_bus *bus, bool problems_only, Verdicts *ret);
 int get_time_property(sd_bus *bus, const char *name, usec_t *ret);
 int get_summary(sd_bus *bus, VerdictKind *ret);
+/* Discovery's notes for the administrator (NULL: none). */
+int get_notes(sd_bus *bus, char ***ret);
 int get_checks_total(sd_bus *bus, uint64_t ret[static _VERDICT_KIND_MAX]);

@@ -90,6 +90,7 @@ typedef struct StatusInfo {
         usec_t last, next;
         bool problems_only;             /* l holds only what is not pass */
         VerdictKind summary;            /* then: the daemon's Summary of all */
+        char **notes;                   /* discovery's, for the administrator */
 } StatusInfo;
 
 static int print_verdicts(const Verdicts *l, const StatusInfo *status) {
@@ -111,6 +112,11 @@ static int print_verdicts(const Verdicts *l, const StatusInfo *status) {
                 last ? json_string(&w, format_rfc3339(t, last)) : json_null(&w);
                 json_key(&w, "next_refresh");
                 next ? json_string(&w, format_rfc3339(t, next)) : json_null(&w);
+                json_key(&w, "notes");
+                json_begin_array(&w);
+                for (char **n = status->notes; n && *n; n++)
+                        json_string(&w, *n);
+                json_end_array(&w);
                 json_key(&w, "verdicts");
                 json_begin_array(&w);
                 for (size_t i = 0; i < l->n; i++)
@@ -137,6 +143,9 @@ static int print_verdicts(const Verdicts *l, const StatusInfo *status) {
                         print_time("Next refresh", next, true);
                 }
         }
+        /* Said once, after what was asked for: a relay, NAT, an MTA setting. */
+        for (char **n = status && !arg_json && !arg_nagios ? status->notes : NULL; n && *n; n++)
+                printf("Note: %s\n", *n);
         return verdict_kind_exit_status(worst);
 }
 
@@ -158,8 +167,11 @@ static int verb_status(int argc, char *argv[], sd_bus *bus) {
         if (r >= 0 && info.problems_only)
                 r = get_summary(bus, &info.summary);
         if (r >= 0)
+                r = get_notes(bus, &info.notes);
+        if (r >= 0)
                 r = print_verdicts(&l, &info);
         verdicts_done(&l);
+        strv_free(info.notes);
         return r < 0 ? -r : r;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
@@ -31,6 +32,13 @@ static inline void freep(void *p) {
 static inline void *memdup(const void *p, size_t n) {
         void *q = malloc(n);
         return q ? memcpy(q, p, n) : NULL;
+}
+
+/* Closes fd when it is one; returns -1 for "fd = safe_close(fd)". */
+static inline int safe_close(int fd) {
+        if (fd >= 0)
+                (void) close(fd);
+        return -1;
 }
 
 static inline void *mfree(void *p) {

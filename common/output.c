@@ -68,14 +68,15 @@ static const char *verdict_colour(VerdictKind k) {
         }
 }
 
-static char *ptr_column(const Verdict *v) {
-        size_t n = strv_length(v->ptr);
+/* The first names of l joined, "(+N more)" after them; "-" for none. */
+static char *names_column(char * const *l) {
+        size_t n = strv_length(l);
         char *s = NULL;
 
         if (n == 0)
                 return strdup("-");
         for (size_t i = 0; i < n && i < TABLE_PTR_NAMES_SHOWN; i++)
-                if (strextendf(&s, "%s%s", i ? ", " : "", v->ptr[i]) < 0)
+                if (strextendf(&s, "%s%s", i ? ", " : "", l[i]) < 0)
                         goto oom;
         if (n > TABLE_PTR_NAMES_SHOWN && strextendf(&s, " (+%zu more)", n - TABLE_PTR_NAMES_SHOWN) < 0)
                 goto oom;
@@ -83,6 +84,20 @@ static char *ptr_column(const Verdict *v) {
 oom:
         free(s);
         return NULL;
+}
+
+static char *ptr_column(const Verdict *v) {
+        return names_column(v->ptr);
+}
+
+static char *helo_column(const Verdict *v) {
+        return names_column(v->helo);
+}
+
+static char *address_column(const Verdict *v) {
+        char addr[ADDRESS_STRING_MAX];
+
+        return strdup(address_to_string(&v->address, addr));
 }
 
 static char *verdict_column(const Verdict *v) {
@@ -93,39 +108,48 @@ static char *verdict_column(const Verdict *v) {
         return s;
 }
 
+/* The table's columns before DETAIL (the message, last and unpadded). */
+static const struct {
+        const char *header;
+        char *(*cell)(const Verdict *v);
+        bool coloured;
+} table_columns[] = {
+        { "ADDRESS", address_column, false },
+        { "VERDICT", verdict_column, true  },
+        { "PTR",     ptr_column,     false },
+        { "HELO",    helo_column,    false },
+};
+#define N_COLUMNS ELEMENTSOF(table_columns)
+
 void verdicts_print_table(FILE *f, Verdict * const *v, size_t n, const TableOptions *o) {
-        static const char * const header[] = { "ADDRESS", "VERDICT", "PTR", "DETAIL" };
-        size_t width[3] = { strlen(header[0]), strlen(header[1]), strlen(header[2]) };
-        _cleanup_strv_free_ char **cells = calloc(3 * n + 1, sizeof(char *));
+        _cleanup_strv_free_ char **cells = calloc(N_COLUMNS * n + 1, sizeof(char *));
+        size_t width[N_COLUMNS];
 
         if (!cells)
                 return;
-        for (size_t i = 0; i < n; i++) {
-                char addr[ADDRESS_STRING_MAX];
-                cells[3 * i] = strdup(address_to_string(&v[i]->address, addr));
-                cells[3 * i + 1] = verdict_column(v[i]);
-                cells[3 * i + 2] = ptr_column(v[i]);
-                for (size_t c = 0; c < 3; c++) {
-                        if (!cells[3 * i + c])
+        for (size_t c = 0; c < N_COLUMNS; c++)
+                width[c] = strlen(table_columns[c].header);
+        for (size_t i = 0; i < n; i++)
+                for (size_t c = 0; c < N_COLUMNS; c++) {
+                        char *cell = cells[N_COLUMNS * i + c] = table_columns[c].cell(v[i]);
+                        if (!cell)
                                 return;
-                        width[c] = MAX(width[c], strlen(cells[3 * i + c]));
+                        width[c] = MAX(width[c], strlen(cell));
                 }
-        }
 
         if (o->legend) {
                 _cleanup_free_ char *summary = verdicts_summary(v, n);
                 fprintf(f, "%s\n", summary ? summary : "");
-                fprintf(f, "%-*s  %-*s  %-*s  %s\n", (int) width[0], header[0], (int) width[1], header[1],
-                        (int) width[2], header[2], header[3]);
+                for (size_t c = 0; c < N_COLUMNS; c++)
+                        fprintf(f, "%-*s  ", (int) width[c], table_columns[c].header);
+                fputs("DETAIL\n", f);
         }
         for (size_t i = 0; i < n; i++) {
-                const char *on = o->colour ? verdict_colour(v[i]->kind) : "";
-                const char *off = o->colour ? "\033[0m" : "";
-
-                fprintf(f, "%-*s  %s%-*s%s  %-*s  %s\n",
-                        (int) width[0], cells[3 * i],
-                        on, (int) width[1], cells[3 * i + 1], off,
-                        (int) width[2], cells[3 * i + 2],
-                        v[i]->message ? v[i]->message : "");
+                for (size_t c = 0; c < N_COLUMNS; c++) {
+                        bool colour = o->colour && table_columns[c].coloured;
+                        fprintf(f, "%s%-*s%s  ", colour ? verdict_colour(v[i]->kind) : "", (int) width[c],
+                                cells[N_COLUMNS * i + c], colour ? "\033[0m" : "");
+                }
+                fprintf(f, "%s\n", v[i]->message ? v[i]->message : "");
         }
 }

@@ -177,3 +177,14 @@ const char *quote_prefix(const char *s, char buf[static QUOTE_BUF]) {
         strcpy(buf + n, "…");
         return buf;
 }
+
+bool strv_equal(char * const *a, char * const *b) {
+        size_t n = strv_length(a);
+
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(a[i], b[i]) != 0)
+                        return false;
+        return true;
+}

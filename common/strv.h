@@ -10,6 +10,7 @@ size_t strv_length(char * const *l);
 int strv_push(char ***l, char *value);          /* takes value, even on failure */
 int strv_extend(char ***l, const char *value);  /* copies value */
 bool strv_contains(char * const *l, const char *s);
+bool strv_equal(char * const *a, char * const *b);       /* NULL equals empty */
 char **strv_copy(char * const *l);
 char *strv_join(char * const *l, const char *sep);
 

@@ -18,6 +18,7 @@ const WireKey verdict_wire_keys[] = {
         KEY("ptr",          WIRE_STRV,         ptr),
         KEY("confirmed",    WIRE_STRV,         confirmed),
         KEY("helo",         WIRE_STRV,         helo),
+        KEY("sources",      WIRE_STRV,         sources),
         KEY("message",      WIRE_STRING,       message, .if_null = "not checked yet"),
         KEY("ttl",          WIRE_SECONDS,      ttl),
         KEY("checked_at",   WIRE_TIME,         checked_at),

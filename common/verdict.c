@@ -23,6 +23,9 @@ static const char * const reason_names[_REASON_MAX] = {
         [REASON_MULTIPLE_PTR]     = "multiple-ptr",
         [REASON_GENERIC_PTR]      = "generic-ptr",
         [REASON_HELO_MISMATCH]    = "helo-mismatch",
+        [REASON_HELO_INVALID]     = "helo-invalid",
+        [REASON_HELO_NOT_FQDN]    = "helo-not-fqdn",
+        [REASON_HELO_UNRESOLVABLE] = "helo-unresolvable",
         [REASON_INVALID_NAME]     = "invalid-name",
         [REASON_SERVFAIL]         = "servfail",
         [REASON_TIMEOUT]          = "timeout",
@@ -113,6 +116,7 @@ Verdict *verdict_free(Verdict *v) {
         strv_free(v->ptr);
         strv_free(v->confirmed);
         strv_free(v->helo);
+        strv_free(v->sources);
         free(v->message);
         free(v);
         return NULL;
@@ -124,11 +128,12 @@ Verdict *verdict_copy(const Verdict *v) {
         if (!c)
                 return NULL;
         *c = *v;
-        c->ptr = c->confirmed = c->helo = NULL;
+        c->ptr = c->confirmed = c->helo = c->sources = NULL;
         c->message = NULL;
         if ((v->ptr && !(c->ptr = strv_copy(v->ptr))) ||
             (v->confirmed && !(c->confirmed = strv_copy(v->confirmed))) ||
             (v->helo && !(c->helo = strv_copy(v->helo))) ||
+            (v->sources && !(c->sources = strv_copy(v->sources))) ||
             (v->message && !(c->message = strdup(v->message))))
                 return verdict_free(c);
         return c;

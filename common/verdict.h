@@ -23,6 +23,9 @@ typedef enum Reason {
         REASON_MULTIPLE_PTR,
         REASON_GENERIC_PTR,
         REASON_HELO_MISMATCH,
+        REASON_HELO_INVALID,
+        REASON_HELO_NOT_FQDN,
+        REASON_HELO_UNRESOLVABLE,
         REASON_INVALID_NAME,
         REASON_SERVFAIL,
         REASON_TIMEOUT,
@@ -32,7 +35,11 @@ typedef enum Reason {
 #define REASON_BIT(r) (1u << (r))
 /* Reasons that turn a pass into a warn. */
 #define REASON_WARNINGS (REASON_BIT(REASON_MULTIPLE_PTR) | REASON_BIT(REASON_GENERIC_PTR) | \
-                         REASON_BIT(REASON_HELO_MISMATCH) | REASON_BIT(REASON_INVALID_NAME))
+                         REASON_BIT(REASON_HELO_MISMATCH) | REASON_BIT(REASON_INVALID_NAME) | \
+                         REASON_HELO_CHECKS)
+/* What the HELO checks may add, to a pass (a warn then) or a fail alike. */
+#define REASON_HELO_CHECKS (REASON_BIT(REASON_HELO_INVALID) | REASON_BIT(REASON_HELO_NOT_FQDN) | \
+                            REASON_BIT(REASON_HELO_UNRESOLVABLE))
 
 /* A temperror is retried after this long first, doubling up to the maximum. */
 #define VERDICT_RETRY_MIN_USEC (30 * USEC_PER_SEC)
@@ -44,8 +51,9 @@ typedef struct Verdict {
         unsigned reasons;               /* REASON_BIT()s */
         char **ptr;                     /* every PTR name, lower case, no trailing dot */
         char **confirmed;               /* the ones that forward-confirm */
-        char **helo;                    /* the HELO names mail from it is sent with: attached
-                                         * when reported, never persisted */
+        char **helo;                    /* the HELO names mail from it is sent with (sorted):
+                                         * those checked, persisted; reported as discovered */
+        char **sources;                 /* where the address came from: attached when reported */
         char *message;
         usec_t ttl;                     /* how long the data behind it stays valid */
         usec_t checked_at;              /* CLOCK_REALTIME */

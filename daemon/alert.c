@@ -13,6 +13,9 @@ static const AlertInfo alerts[_ALERT_CONDITION_MAX] = {
         [ALERT_GENERIC_PTR]     = { "3ca1a2b9d6234a3e996ebb56c74a7630", LOG_WARNING, "generic-ptr" },
         [ALERT_MULTIPLE_PTR]    = { "bc174f8ea5b34c43bf98469919cce83f", LOG_WARNING, "multiple-ptr" },
         [ALERT_HELO_MISMATCH]   = { "6277a3e16b374095ac124c4f34d80377", LOG_WARNING, "helo-mismatch" },
+        [ALERT_HELO_INVALID]    = { "89ea24cc757c4116ad98a71be12ce4ee", LOG_WARNING, "helo-invalid" },
+        [ALERT_HELO_NOT_FQDN]   = { "f9c30fb61f0a42d2b1a96a875e62b15e", LOG_WARNING, "helo-not-fqdn" },
+        [ALERT_HELO_UNRESOLVABLE] = { "f49111aaeb3149b5a477c93d4b9531f4", LOG_WARNING, "helo-unresolvable" },
         [ALERT_DNS_UNREACHABLE] = { "8726cb69fc2a457ea5ddbe511511de58", LOG_WARNING, "dns-unreachable" },
         [ALERT_RECOVERED]       = { "9985ef86e31345f8bb9a1099cbbb6318", LOG_NOTICE,  "recovered" },
 };
@@ -33,6 +36,9 @@ static AlertCondition condition_of(const Verdict *v) {
                 { REASON_INVALID_NAME,     ALERT_INVALID_NAME },
                 { REASON_GENERIC_PTR,      ALERT_GENERIC_PTR },
                 { REASON_MULTIPLE_PTR,     ALERT_MULTIPLE_PTR },
+                { REASON_HELO_INVALID,     ALERT_HELO_INVALID },
+                { REASON_HELO_NOT_FQDN,    ALERT_HELO_NOT_FQDN },
+                { REASON_HELO_UNRESOLVABLE, ALERT_HELO_UNRESOLVABLE },
                 { REASON_HELO_MISMATCH,    ALERT_HELO_MISMATCH },
         };
 

@@ -338,6 +338,13 @@ static int property_get_addresses(sd_bus *bus, const char *path, const char *int
         return r;
 }
 
+static int property_get_notes(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+
+        return sd_bus_message_append_strv(reply, b->manager->notes);
+}
+
 static int property_get_checks_total(sd_bus *bus, const char *path, const char *interface, const char *property,
                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Bus *b = userdata;
@@ -375,6 +382,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("NextRefresh", "t", property_get_time, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* changes with every check: read it, no signal */
         SD_BUS_PROPERTY("ChecksTotal", "a{st}", property_get_checks_total, 0, 0),
+        SD_BUS_PROPERTY("Notes", "as", property_get_notes, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("Check",
                                 SD_BUS_ARGS("s", address, "t", flags),
                                 SD_BUS_RESULT("a{sv}", verdict),

@@ -64,6 +64,7 @@ static void entry_destroy(Cache *c, Entry *e) {
                 entry_pop_waiter(e);
         verdict_free(e->definitive);
         verdict_free(e->failure);
+        address_info_done(&e->info);
         free(e);
 }
 

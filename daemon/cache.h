@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "addrmap.h"
+#include "identity.h"
 #include "verdict.h"
 
 /* The verdict cache: one Entry per address the daemon knows, watched or
@@ -30,6 +31,7 @@ struct Entry {
         struct Manager *manager;        /* the owner, for callbacks; the cache never uses it */
         Address address;
         bool watched;
+        AddressInfo info;               /* watched: its HELO names and sources, from discovery */
         Verdict *definitive;            /* the last pass, warn or fail */
         Verdict *failure;               /* the latest temperror, if newer */
         usec_t failing_since;           /* CLOCK_REALTIME, while failure is set */

@@ -17,6 +17,18 @@ typedef struct Forward {
         size_t index;           /* into ptr.names */
 } Forward;
 
+/* One HELO name's lookups (A, AAAA, MX: Postfix's reject_unknown_helo_hostname). */
+typedef struct HeloLookup {
+        Check *check;
+        DnsReply reply[_HELO_LOOKUP_MAX];
+        bool asked;
+} HeloLookup;
+
+typedef struct HeloQuery {
+        HeloLookup *lookup;
+        int which;              /* HELO_LOOKUP_* */
+} HeloQuery;
+
 struct Check {
         Checker *checker;
         Check *prev, *next;
@@ -28,6 +40,9 @@ struct Check {
         size_t n_lookups;
         Verdict *fallback;      /* made up front: reported if evaluating fails */
         Verdict *first;         /* a negative verdict, while its answers are asked again */
+        char **helo;            /* the HELO names to check with */
+        HeloLookup *helo_lookups;       /* one per HELO name */
+        HeloQuery *helo_queries;        /* _HELO_LOOKUP_MAX per HELO name */
         size_t n_pending;
         checker_callback_t callback;
         void *userdata;
@@ -54,6 +69,12 @@ static Check *check_free(Check *k) {
         verdict_free(k->fallback);
         verdict_free(k->first);
         dns_reply_done(&k->ptr);
+        for (size_t i = 0; k->helo_lookups && i < strv_length(k->helo); i++)
+                for (int j = 0; j < _HELO_LOOKUP_MAX; j++)
+                        dns_reply_done(&k->helo_lookups[i].reply[j]);
+        free(k->helo_lookups);
+        free(k->helo_queries);
+        strv_free(k->helo);
         free(k);
         return NULL;
 }
@@ -89,7 +110,10 @@ static bool check_ask_again(Check *k) {
         k->n_lookups = 0;
         dns_reply_done(&k->ptr);
         address_reverse_name(&k->address, rname);
-        return resolver_query_first(k->checker->resolver, rname, GETDNS_RRTYPE_PTR, on_ptr_reply, k) >= 0;
+        if (resolver_query_first(k->checker->resolver, rname, GETDNS_RRTYPE_PTR, on_ptr_reply, k) < 0)
+                return false;
+        k->n_pending = 1;
+        return true;
 }
 
 /* The same names, in any order: resolvers rotate an RRset's records. */
@@ -133,8 +157,16 @@ static void check_finish(Check *k) {
         Verdict *v = NULL;
         int r;
 
+        size_t n_helo = strv_length(k->helo);
+        HeloAnswers helo[n_helo + 1];
+
+        for (size_t i = 0; i < n_helo; i++) {
+                helo[i] = (HeloAnswers) { .name = k->helo[i] };
+                for (int j = 0; k->helo_lookups[i].asked && j < _HELO_LOOKUP_MAX; j++)
+                        helo[i].reply[j] = &k->helo_lookups[i].reply[j];
+        }
         r = verdict_evaluate(&k->address, &k->ptr, (const DnsReply * const *) k->forward_by_name,
-                             k->checker->policy, t, &v);
+                             helo, n_helo, k->checker->policy, t, &v);
         if (r >= 0 && !k->first && v->kind == VERDICT_FAIL) {
                 k->first = v;
                 if (check_ask_again(k))
@@ -158,6 +190,12 @@ static void check_finish(Check *k) {
 }
 
 
+/* One answer fewer to wait for: PTR, forward and HELO answers alike. */
+static void check_answered(Check *k) {
+        if (--k->n_pending == 0)
+                check_finish(k);
+}
+
 static void on_forward_reply(Resolver *r, DnsReply *reply, void *userdata) {
         Forward *f = userdata;
         Check *k = f->check;
@@ -165,8 +203,51 @@ static void on_forward_reply(Resolver *r, DnsReply *reply, void *userdata) {
         k->forward[f->index] = *reply;
         *reply = (DnsReply) {};
         k->forward_by_name[f->index] = &k->forward[f->index];
-        if (--k->n_pending == 0)
-                check_finish(k);
+        check_answered(k);
+}
+
+static void on_helo_reply(Resolver *r, DnsReply *reply, void *userdata) {
+        HeloQuery *q = userdata;
+
+        q->lookup->reply[q->which] = *reply;
+        *reply = (DnsReply) {};
+        check_answered(q->lookup->check);
+}
+
+static int check_alloc_helo(Check *k) {
+        size_t n = strv_length(k->helo);
+
+        if (n == 0)
+                return 0;
+        k->helo_lookups = calloc(n, sizeof(HeloLookup));
+        k->helo_queries = calloc(n * _HELO_LOOKUP_MAX, sizeof(HeloQuery));
+        return k->helo_lookups && k->helo_queries ? 0 : -ENOMEM;
+}
+
+/* The HELO names' lookups go out with the PTR question; the second round of
+ * a fail does not ask them again. One that cannot be queued is no answer. */
+static void check_ask_helo(Check *k) {
+        static const uint16_t types[_HELO_LOOKUP_MAX] = {
+                [HELO_LOOKUP_A] = GETDNS_RRTYPE_A,
+                [HELO_LOOKUP_AAAA] = GETDNS_RRTYPE_AAAA,
+                [HELO_LOOKUP_MX] = GETDNS_RRTYPE_MX,
+        };
+        size_t n = strv_length(k->helo);
+
+        for (size_t i = 0; i < n; i++) {
+                k->helo_lookups[i].check = k;
+                if (!helo_needs_lookup(k->helo[i]))
+                        continue;
+                k->helo_lookups[i].asked = true;
+                for (int j = 0; j < _HELO_LOOKUP_MAX; j++) {
+                        HeloQuery *q = &k->helo_queries[i * _HELO_LOOKUP_MAX + (size_t) j];
+                        *q = (HeloQuery) { .lookup = &k->helo_lookups[i], .which = j };
+                        if (resolver_query(k->checker->resolver, k->helo[i], types[j], on_helo_reply, q) < 0)
+                                k->helo_lookups[i].reply[j] = (DnsReply) { .status = DNS_UNREACHABLE };
+                        else
+                                k->n_pending++;
+                }
+        }
 }
 
 static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
@@ -178,7 +259,7 @@ static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
         *reply = (DnsReply) {};
         n = strv_length(k->ptr.names);
         if (k->ptr.status != DNS_ANSWER || n == 0) {
-                check_finish(k);
+                check_answered(k);
                 return;
         }
 
@@ -187,7 +268,7 @@ static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
         k->lookups = calloc(n, sizeof(Forward));
         if (!k->forward || !k->forward_by_name || !k->lookups) {
                 k->ptr.status = DNS_UNREACHABLE;
-                check_finish(k);
+                check_answered(k);
                 return;
         }
 
@@ -196,12 +277,8 @@ static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
                         k->lookups[asked] = (Forward) { .check = k, .index = i };
                         asked++;
                 }
-        k->n_pending = asked;
+        k->n_pending += asked;          /* and the PTR answer is in: */
         k->n_lookups = asked;
-        if (asked == 0) {
-                check_finish(k);
-                return;
-        }
         for (size_t j = 0; j < asked; j++) {
                 Forward *f = &k->lookups[j];
                 if (resolver_query_first(r, k->ptr.names[f->index], type, on_forward_reply, f) < 0) {
@@ -211,13 +288,12 @@ static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
                         k->n_pending--;
                 }
         }
-        /* Replies never arrive from inside resolver_query(), so only
-         * failures to queue can have brought this to zero. */
-        if (k->n_pending == 0)
-                check_finish(k);
+        /* Replies never arrive from inside resolver_query(): this counts the
+         * PTR answer off last. */
+        check_answered(k);
 }
 
-int checker_check(Checker *c, const Address *a, checker_callback_t callback, void *userdata) {
+int checker_check(Checker *c, const Address *a, char * const *helo, checker_callback_t callback, void *userdata) {
         char rname[REVERSE_NAME_MAX];
         Check *k;
         int r;
@@ -227,8 +303,8 @@ int checker_check(Checker *c, const Address *a, checker_callback_t callback, voi
                 return -ENOMEM;
         *k = (Check) { .checker = c, .address = *a, .callback = callback, .userdata = userdata };
         k->fallback = verdict_new_failed(a, "the DNS answers could not be evaluated (out of memory)");
-        if (!k->fallback) {
-                free(k);
+        if (!k->fallback || (helo && !(k->helo = strv_copy(helo))) || check_alloc_helo(k) < 0) {
+                check_free(k);
                 return -ENOMEM;
         }
         address_reverse_name(a, rname);
@@ -237,6 +313,8 @@ int checker_check(Checker *c, const Address *a, checker_callback_t callback, voi
                 check_free(k);
                 return r;
         }
+        k->n_pending = 1;
+        check_ask_helo(k);
         k->next = c->checks;
         if (c->checks)
                 c->checks->prev = k;

@@ -17,7 +17,8 @@ int checker_new(Resolver *resolver, const VerdictPolicy *policy, Checker **ret);
 Checker *checker_free(Checker *c);
 
 /* Never calls back from inside this call. */
-int checker_check(Checker *c, const Address *a, checker_callback_t callback, void *userdata);
+/* helo: the HELO names mail from a is sent with, sorted (NULL: none). */
+int checker_check(Checker *c, const Address *a, char * const *helo, checker_callback_t callback, void *userdata);
 size_t checker_in_progress(const Checker *c);
 
 static inline void checker_freep(Checker **c) {

@@ -72,8 +72,66 @@ static int parse_address_list(ParseState *s, const char *key, const char *value,
         }
 }
 
+/* A HELO name as the configuration may give it: one word of printable
+ * characters. Whether receivers accept it is a verdict's business
+ * (helo-invalid and friends), not the configuration's. */
+static int parse_helo_word(ParseState *s, const char *key, const char *value, char **ret) {
+        _cleanup_free_ char *h = NULL;
+
+        if (strlen(value) > HOSTNAME_MAX + 2)   /* room for an address literal's brackets */
+                return config_fail(s, "%s=: HELO name '%s' is longer than %d characters", key, QUOTE(value), HOSTNAME_MAX);
+        for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+                if (*p <= ' ' || *p >= 0x7f)
+                        return config_fail(s, "%s=: HELO name '%s' holds a space or another character that "
+                                           "is not printable ASCII: a HELO name is one word", key, QUOTE(value));
+        h = hostname_normalize(value);
+        if (!h)
+                return -ENOMEM;
+        if (!*h)
+                return config_fail(s, "%s=: empty HELO name", key);
+        *ret = TAKE_PTR(h);
+        return 0;
+}
+
+/* ADDRESS or ADDRESS/HELONAME. */
 static int parse_addresses(ParseState *s, const char *key, const char *value, void *data) {
-        return parse_address_list(s, key, value, &s->config->addresses, &s->config->n_addresses);
+        IdentityList *l = &s->config->addresses;
+        const char *p = value;
+        int r;
+
+        if (isempty(value)) {
+                identity_list_done(l);
+                return 0;
+        }
+        for (;;) {
+                _cleanup_free_ char *w = NULL, *helo = NULL;
+                const char *why;
+                char *slash;
+                Address a;
+
+                r = next_word(&p, &w);
+                if (r <= 0)
+                        return r;
+                slash = strchr(w, '/');
+                if (slash) {
+                        *slash = 0;
+                        if (slash[1] && strspn(slash + 1, "0123456789") == strlen(slash + 1))
+                                return config_fail(s, "%s=: '%s/%s': a prefix length is not an address; "
+                                                   "after '/' comes the HELO name", key, QUOTE(w), slash + 1);
+                        r = parse_helo_word(s, key, slash + 1, &helo);
+                        if (r < 0)
+                                return r;
+                }
+                if (address_parse(w, &a, &why) < 0)
+                        return config_fail(s, "%s=: '%s' is not an IP address: %s", key, QUOTE(w), why);
+                if (l->n >= CONFIG_LIST_MAX)
+                        return config_fail(s, "%s= has more than %d entries", key, CONFIG_LIST_MAX);
+                /* duplicates go when the addresses are folded: one sort, not
+                 * a scan per address */
+                r = identity_list_add(l, &a, helo, "static");
+                if (r < 0)
+                        return r;
+        }
 }
 
 static int parse_route_probes(ParseState *s, const char *key, const char *value, void *data) {
@@ -106,10 +164,14 @@ static int parse_discover(ParseState *s, const char *key, const char *value, voi
                         flags |= DISCOVER_ROUTE;
                 else if (streq(w, "dns"))
                         flags |= DISCOVER_DNS;
+                else if (streq(w, "postfix"))
+                        flags |= DISCOVER_POSTFIX;
+                else if (streq(w, "exim"))
+                        flags |= DISCOVER_EXIM;
                 else if (streq(w, "none"))
                         none = true;
                 else
-                        return config_fail(s, "Discover=: unknown method '%s' (expected route, dns or none)", QUOTE(w));
+                        return config_fail(s, "Discover=: unknown method '%s' (expected route, dns, postfix, exim or none)", QUOTE(w));
         }
         if (none && flags)
                 return config_fail(s, "Discover=: 'none' cannot be combined with other methods");
@@ -118,19 +180,13 @@ static int parse_discover(ParseState *s, const char *key, const char *value, voi
 }
 
 static int parse_helo_name(ParseState *s, const char *key, const char *value, void *data) {
-        char *h;
+        char *h = NULL;
+        int r;
 
-        if (isempty(value)) {
-                free(s->config->helo_name);
-                s->config->helo_name = NULL;
-                return 0;
-        }
-        h = hostname_normalize(value);
-        if (!h)
-                return -ENOMEM;
-        if (!hostname_is_valid(h)) {
-                free(h);
-                return config_fail(s, "HeloName=: '%s' is not a valid host name", QUOTE(value));
+        if (!isempty(value)) {
+                r = parse_helo_word(s, key, value, &h);
+                if (r < 0)
+                        return r;
         }
         free(s->config->helo_name);
         s->config->helo_name = h;
@@ -268,6 +324,26 @@ static int parse_textfile(ParseState *s, const char *key, const char *value, voi
         return c->prometheus_textfile ? 0 : -ENOMEM;
 }
 
+/* PostfixConfig= (a directory) and EximConfig= (a file): absolute paths,
+ * handed to postconf -c and exim -C. Empty: Postfix's /etc/postfix, Exim's
+ * own choice. */
+static int parse_mta_path(ParseState *s, const char *key, const char *value, void *data) {
+        char **field = data;
+        bool postfix = streq(key, "PostfixConfig");
+        size_t n = strlen(value);
+
+        free(*field);
+        *field = NULL;
+        if (isempty(value))
+                *field = postfix ? strdup(POSTFIX_CONFIG_DEFAULT) : NULL;
+        else if (value[0] != '/' || strpbrk(value, " \t") || n > PATH_MAX || (value[n - 1] == '/' && !postfix))
+                return config_fail(s, "%s=: '%s' is not an absolute %s name", key, QUOTE(value),
+                                   postfix ? "directory" : "file");
+        else
+                *field = strdup(value);
+        return (*field || (!postfix && isempty(value))) ? 0 : -ENOMEM;
+}
+
 static int parse_max_in_flight(ParseState *s, const char *key, const char *value, void *data) {
         unsigned long v;
         char *e;
@@ -287,6 +363,8 @@ static const ConfigKey config_keys[] = {
         { "Watch",    "HeloName",    parse_helo_name,       0 },
         { "Watch",    "RouteProbes", parse_route_probes,    0 },
         { "Watch",    "Whoami",      parse_whoami,          0 },
+        { "Watch",    "PostfixConfig", parse_mta_path,      offsetof(Config, postfix_config) },
+        { "Watch",    "EximConfig",  parse_mta_path,        offsetof(Config, exim_config) },
         { "Resolver", "Servers",     parse_servers,         0 },
         { "Resolver", "Timeout",     parse_timespan_value,  offsetof(Config, timeout) },
         { "Resolver", "MaxInFlight", parse_max_in_flight,   0 },

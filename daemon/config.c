@@ -133,7 +133,6 @@ static int parse_text(ParseState *s, const char *name, const char *text, size_t 
 static int validate(ParseState *s) {
         Config *c = s->config;
 
-        addresses_sort_unique(c->addresses, &c->n_addresses);
         addresses_sort_unique(c->route_probes, &c->n_route_probes);
 
         if (c->min_ttl > c->max_ttl) {
@@ -313,7 +312,8 @@ int config_init(Config *c) {
         };
         c->route_probes = calloc(ELEMENTSOF(default_probes), sizeof(Address));
         c->whoami = calloc(2, sizeof(WhoamiSource));
-        if (!c->route_probes || !c->whoami) {
+        c->postfix_config = strdup(POSTFIX_CONFIG_DEFAULT);
+        if (!c->route_probes || !c->whoami || !c->postfix_config) {
                 config_done(c);
                 return -ENOMEM;
         }
@@ -330,7 +330,9 @@ int config_init(Config *c) {
 }
 
 void config_done(Config *c) {
-        free(c->addresses);
+        identity_list_done(&c->addresses);
+        free(c->postfix_config);
+        free(c->exim_config);
         free(c->helo_name);
         free(c->prometheus_textfile);
         free(c->route_probes);

@@ -5,13 +5,17 @@
 #include <stdint.h>
 
 #include "address.h"
+#include "identity.h"
 #include "timeutil.h"
 
 #define CONFIG_FILE_DEFAULT "/etc/ptrwatch/ptrwatchd.conf"
+#define POSTFIX_CONFIG_DEFAULT "/etc/postfix"
 
 typedef enum DiscoverFlags {
         DISCOVER_ROUTE = 1 << 0,
         DISCOVER_DNS   = 1 << 1,
+        DISCOVER_POSTFIX = 1 << 2,
+        DISCOVER_EXIM  = 1 << 3,
 } DiscoverFlags;
 
 typedef struct Upstream {
@@ -35,10 +39,11 @@ typedef struct WhoamiSource {
 
 typedef struct Config {
         /* [Watch] */
-        Address *addresses;
-        size_t n_addresses;
+        IdentityList addresses;         /* Addresses=: source "static", HELO name when given */
         unsigned discover;              /* DiscoverFlags */
-        char *helo_name;
+        char *helo_name;                /* the default HELO name of static, route and dns identities */
+        char *postfix_config;           /* PostfixConfig=, a directory */
+        char *exim_config;              /* EximConfig=, a file; NULL: Exim's own default */
         char *prometheus_textfile;      /* [Export] PrometheusTextfile=, NULL: none */
         Address *route_probes;          /* destinations for Discover=route */
         size_t n_route_probes;

@@ -142,8 +142,9 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
                                 continue;
 
                         if (type == qtype) {
-                                if (qtype == GETDNS_RRTYPE_PTR) {
-                                        char *target = record_name(rr, "/rdata/ptrdname");
+                                if (qtype == GETDNS_RRTYPE_PTR || qtype == GETDNS_RRTYPE_MX) {
+                                        char *target = record_name(rr, qtype == GETDNS_RRTYPE_PTR ? "/rdata/ptrdname"
+                                                                                                  : "/rdata/exchange");
                                         if (!target)
                                                 continue;
                                         if (strv_push(&r->names, target) < 0)

@@ -27,8 +27,8 @@ typedef enum DnsStatus {
 typedef struct DnsReply {
         DnsStatus status;
         int rcode;
-        char **names;           /* PTR targets (lower case, no trailing dot, in
-                                 * answer order) or TXT strings */
+        char **names;           /* PTR or MX targets (lower case, no trailing dot,
+                                 * in answer order) or TXT strings */
         Address *addresses;     /* A or AAAA records */
         size_t n_addresses;
         /* ANSWER: the smallest TTL over the CNAME chain and the RRset.

@@ -77,15 +77,8 @@ static int confirm_names(Verdict *v, const DnsReply *ptr, const DnsReply * const
         return 0;
 }
 
-static bool confirmed_contains(char * const *confirmed, const char *helo) {
-        _cleanup_free_ char *h = hostname_normalize(helo);
-
-        return h && strv_contains(confirmed, h);
-}
-
 /* The sentence for each warning a passing address may carry. */
-static int append_warnings(Verdict *v, const DnsReply *ptr, const ForwardSummary *s,
-                           const VerdictPolicy *p) {
+static int append_warnings(Verdict *v, const DnsReply *ptr, const ForwardSummary *s) {
         int r = 0;
 
         if (v->reasons & REASON_BIT(REASON_MULTIPLE_PTR))
@@ -102,8 +95,6 @@ static int append_warnings(Verdict *v, const DnsReply *ptr, const ForwardSummary
                         r = strextendf(&v->message, "; PTR name %s looks generic (it embeds the address), "
                                        "which spam filters penalize", s->generic_name);
         }
-        if (r >= 0 && (v->reasons & REASON_BIT(REASON_HELO_MISMATCH)))
-                r = strextendf(&v->message, "; no confirming PTR name equals HeloName %s", p->helo_name);
         return r;
 }
 
@@ -128,12 +119,10 @@ static int evaluate_names(Verdict *v, const DnsReply *ptr, const DnsReply * cons
         if (v->confirmed) {
                 if (s.generic_name)
                         v->reasons |= REASON_BIT(REASON_GENERIC_PTR);
-                if (p->helo_name && !confirmed_contains(v->confirmed, p->helo_name))
-                        v->reasons |= REASON_BIT(REASON_HELO_MISMATCH);
                 v->kind = (v->reasons & REASON_WARNINGS) ? VERDICT_WARN : VERDICT_PASS;
                 v->ttl = ttl;
                 r = strextendf(&v->message, "%s is forward-confirmed by %s", addr, v->confirmed[0]);
-                return r < 0 ? r : append_warnings(v, ptr, &s, p);
+                return r < 0 ? r : append_warnings(v, ptr, &s);
         }
 
         if (s.temporary) {
@@ -169,9 +158,30 @@ static int evaluate_names(Verdict *v, const DnsReply *ptr, const DnsReply * cons
         return r;
 }
 
+/* The HELO names checked, and what they add to a definitive verdict. */
+static int evaluate_helo(Verdict *v, const HeloAnswers *helo, size_t n, const VerdictPolicy *p) {
+        uint32_t ttl = UINT32_MAX;
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                if (strv_extend(&v->helo, helo[i].name) < 0)
+                        return -ENOMEM;
+        if (v->kind != VERDICT_PASS && v->kind != VERDICT_WARN && v->kind != VERDICT_FAIL)
+                return 0;
+        r = helo_evaluate(v, helo, n, &ttl);
+        if (r < 0)
+                return r;
+        if (ttl != UINT32_MAX)
+                v->ttl = MIN(v->ttl, clamp_ttl((uint64_t) ttl * USEC_PER_SEC, p));
+        if (v->kind == VERDICT_PASS && (v->reasons & REASON_WARNINGS))
+                v->kind = VERDICT_WARN;
+        return 0;
+}
+
 int verdict_evaluate(const Address *a,
                      const DnsReply *ptr,
                      const DnsReply * const *forward,
+                     const HeloAnswers *helo, size_t n_helo,
                      const VerdictPolicy *p,
                      usec_t now_realtime,
                      Verdict **ret) {
@@ -233,6 +243,8 @@ int verdict_evaluate(const Address *a,
         default:
                 return -EINVAL;
         }
+        if (r >= 0)
+                r = evaluate_helo(v, helo, n_helo, p);
         if (r < 0)
                 return r;
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dnsreply.h"
+#include "helo.h"
 #include "verdict.h"
 
 /* The verdict rules of the contract: from DNS replies to a Verdict. */
@@ -10,17 +11,19 @@
 #define VERDICT_PTR_NAMES_MAX 32
 
 typedef struct VerdictPolicy {
-        const char *helo_name;          /* NULL: no HELO check */
         usec_t min_ttl;
         usec_t max_ttl;
 } VerdictPolicy;
 
 /* Decide the verdict for address a from the PTR reply and one forward reply
  * per PTR name (forward[i] belongs to ptr->names[i]; NULL where that name was
- * not asked: invalid, or past VERDICT_PTR_NAMES_MAX). Pure: no I/O. */
+ * not asked: invalid, or past VERDICT_PTR_NAMES_MAX), and the HELO names mail
+ * from a is sent with, with their answers (n_helo of them, sorted). Pure: no
+ * I/O. */
 int verdict_evaluate(const Address *a,
                      const DnsReply *ptr,
                      const DnsReply * const *forward,
+                     const HeloAnswers *helo, size_t n_helo,
                      const VerdictPolicy *policy,
                      usec_t now_realtime,
                      Verdict **ret);

@@ -30,7 +30,7 @@ static bool arg_check_config;
 
 static void help(void) {
         printf("Usage: ptrwatchd [OPTIONS]\n"
-               "       ptrwatchd --check ADDRESS... [--json] [--config FILE]\n"
+               "       ptrwatchd --check [ADDRESS...] [--json] [--config FILE]\n"
                "\n"
                "Watch the reverse DNS (PTR and forward confirmation) of this host's\n"
                "outbound addresses and publish the verdicts on D-Bus.\n"
@@ -39,7 +39,8 @@ static void help(void) {
                "  --state-dir DIR   where verdicts persist (default $STATE_DIRECTORY,\n"
                "                    else /var/lib/ptrwatch)\n"
                "  --user            use the session bus instead of the system bus\n"
-               "  --check           check the ADDRESSes once, print, exit; no bus, no state\n"
+               "  --check           check the ADDRESSes (none: what discovery finds) once,\n"
+               "                    print, exit; no bus, no state\n"
                "  --json            with --check: print a JSON array\n"
                "  --check-config    parse the configuration and exit\n"
                "  --version         print the version\n"
@@ -95,10 +96,6 @@ static int parse_argv(int argc, char *argv[]) {
                         return -EINVAL;         /* getopt said what */
                 }
 
-        if (arg_check && optind >= argc) {
-                log_error("--check needs at least one ADDRESS");
-                return -EINVAL;
-        }
         if (!arg_check && optind < argc) {
                 log_error("Unexpected argument '%s' (addresses go with --check)", argv[optind]);
                 return -EINVAL;
@@ -282,7 +279,9 @@ int main(int argc, char *argv[]) {
         if (arg_check_config) {
                 printf("configuration OK\n");
                 status = EXIT_SUCCESS;
-        } else
+        } else if (optind >= argc)
+                status = oneshot_discover_check(&config, arg_json, stdout);
+        else
                 status = oneshot_check(&config, addresses, (size_t) (argc - optind), arg_json, stdout);
         config_done(&config);
         return status;

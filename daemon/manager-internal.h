@@ -35,6 +35,11 @@ void manager_load_state(Manager *m);
 /* Discover now; with Discover=dns, also ask the whoami sources, and call
  * back (if cb) once their answers are in. Without it, call back at once. */
 int manager_discover(Manager *m, discover_callback_t cb, void *userdata);
+/* Ends the rounds under way (their waiters stay for the next round). */
+void manager_discover_abort(Manager *m);
+/* Re-discover when the MTA's configuration changes (inotify). */
+void manager_watch_mta(Manager *m);
+void manager_unwatch_mta(Manager *m);
 void on_addresses_changed(void *userdata);
 struct Refresh;
 void refresh_free(struct Refresh *f);

@@ -28,7 +28,8 @@ Verdict manager_view(const Manager *m, const Entry *e) {
         v = *manager_reported(m, e, &scratch, &stale);  /* an "unknown" scratch holds no pointers */
         v.stale = stale;
         v.watched = e->watched;
-        v.helo = m->helo_names;
+        v.helo = e->watched ? e->info.helo : m->helo_names;
+        v.sources = e->info.sources;
         return v;
 }
 
@@ -239,7 +240,7 @@ int entry_start_check(Entry *e, bool may_defer) {
                 entry_reschedule(e);
                 return 0;
         }
-        r = checker_check(m->checker, &e->address, on_check_finished, e);
+        r = checker_check(m->checker, &e->address, e->watched ? e->info.helo : m->helo_names, on_check_finished, e);
         if (r < 0) {
                 char a[ADDRESS_STRING_MAX];
                 log_error_errno(r, "Failed to start a check of %s", address_to_string(&e->address, a));
@@ -303,7 +304,7 @@ static int manager_apply_policy(Manager *m) {
                 return -ENOMEM;
         strv_free(m->helo_names);
         m->helo_names = helo;
-        m->policy = (VerdictPolicy) { .helo_name = c->helo_name, .min_ttl = c->min_ttl, .max_ttl = c->max_ttl };
+        m->policy = (VerdictPolicy) { .min_ttl = c->min_ttl, .max_ttl = c->max_ttl };
         return 0;
 }
 
@@ -363,10 +364,11 @@ int manager_start(Manager *m) {
                 if (r < 0)
                         log_warning_errno(r, "Failed to watch for address changes (discovering only at refresh)");
         }
+        manager_watch_mta(m);
         r = manager_discover(m, NULL, NULL);
         if (r < 0)
                 return r;
-        if (m->n_watched == 0 && !m->whoami)
+        if (m->n_watched == 0 && !m->whoami && !m->mta_child)
                 log_notice("No outbound address to watch: set [Watch] Addresses= or check Discover=");
         /* the metrics of the loaded state, at once: a scrape need not wait */
         (void) manager_export(m);
@@ -398,7 +400,7 @@ int manager_reload(Manager *m) {
 
         /* A whoami round points into the old configuration: end it; its
          * waiters are served by the round the refresh below starts. */
-        m->whoami = whoami_free(m->whoami);
+        manager_discover_abort(m);
 
         /* Checks in flight die with the old engine, without calling back:
          * restart them on the new one so that their waiters get an answer. */
@@ -423,6 +425,7 @@ int manager_reload(Manager *m) {
                 m->monitor = address_monitor_free(m->monitor);
         else if (!m->monitor && (m->config.discover & DISCOVER_ROUTE))
                 (void) address_monitor_new(m->event, on_addresses_changed, m, &m->monitor);
+        manager_watch_mta(m);
 
         manager_mark_dirty(m, DIRTY_EXPORT);    /* perhaps to another file */
         log_info("Configuration reloaded; checking every watched address again");
@@ -433,13 +436,15 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         address_monitor_free(m->monitor);
-        whoami_free(m->whoami);
+        manager_discover_abort(m);
+        manager_unwatch_mta(m);
         while (m->discover_waiters) {
                 DiscoverWaiter *w = m->discover_waiters;
                 m->discover_waiters = w->next;
                 free(w);
         }
         discovery_result_done(&m->dns_found);
+        discovery_result_done(&m->mta_found);
         /* The resolver first: its queries die without calling back into checks. */
         m->resolver = resolver_free(m->resolver);
         m->checker = checker_free(m->checker);

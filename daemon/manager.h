@@ -9,6 +9,7 @@
 #include "config.h"
 #include "addrmon.h"
 #include "discovery.h"
+#include "mta-child.h"
 #include "whoami.h"
 #include "prioq.h"
 #include "verdict.h"
@@ -34,7 +35,7 @@ struct Manager {
         ManagerOptions options;
         Config config;
         VerdictPolicy policy;
-        char **helo_names;              /* attached to every verdict reported */
+        char **helo_names;              /* HeloName=: what unwatched addresses are checked with */
         Resolver *resolver;
         Checker *checker;
 
@@ -48,6 +49,12 @@ struct Manager {
         AddressMonitor *monitor;
         DiscoveryResult dns_found;      /* the last Discover=dns round */
         Whoami *whoami;                 /* a Discover=dns round under way */
+        DiscoveryResult mta_found;      /* the last Discover=postfix/exim round */
+        MtaChild *mta_child;            /* one under way */
+        bool mta_again;                 /* the MTA's configuration changed during that round */
+        sd_event_source **mta_watches;  /* inotify on the MTA's configuration directories */
+        size_t n_mta_watches;
+        sd_event_source *mta_settle;    /* waits for a burst of changes to end */
         struct DiscoverWaiter *discover_waiters;
 
         usec_t last_refresh;            /* CLOCK_REALTIME, 0 = never */

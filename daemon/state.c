@@ -14,8 +14,12 @@
 #include "state.h"
 #include "strv.h"
 
-#define STATE_MAGIC "ptrwatch-state 1"
-#define N_FIELDS 9
+/* Version 2 added the HELO names checked (field 5); version 1 files are
+ * read as having none, so their verdicts are checked again when the
+ * address is sent from with a HELO name. */
+#define STATE_MAGIC "ptrwatch-state 2"
+#define STATE_MAGIC_V1 "ptrwatch-state 1"
+#define N_FIELDS 10
 
 void verdicts_free(Verdict **v, size_t n) {
         for (size_t i = 0; v && i < n; i++)
@@ -68,6 +72,8 @@ int state_format(Verdict * const *v, size_t n, char **ret, size_t *ret_size) {
                 put_list(f, v[i]->ptr);
                 fputc('\t', f);
                 put_list(f, v[i]->confirmed);
+                fputc('\t', f);
+                put_list(f, v[i]->helo);
                 fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t", v[i]->ttl, v[i]->checked_at, v[i]->expires_at);
                 put_escaped(f, v[i]->message ? v[i]->message : "");
                 fputc('\n', f);
@@ -149,17 +155,20 @@ static int parse_u64(const char *s, uint64_t *ret) {
         return errno || *e ? -EBADMSG : 0;
 }
 
-static int parse_entry(char *line, Verdict **ret, const char **why) {
+static int parse_entry(char *line, int version, Verdict **ret, const char **why) {
         _cleanup_(verdict_freep) Verdict *v = NULL;
-        char *field[N_FIELDS], *p = line;
+        char *field[N_FIELDS], *p = line, empty[] = "";
+        int n_fields = version == 1 ? N_FIELDS - 1 : N_FIELDS;
         Address a;
         int k;
 
         /* Split on tabs: the message is last and may not hold a raw tab. */
-        for (int i = 0; i < N_FIELDS; i++) {
+        for (int i = 0; i < n_fields; i++) {
                 char *t = strchr(p, '\t');
-                field[i] = p;
-                if (i < N_FIELDS - 1) {
+                /* version 1 had no HELO names: field 5 is empty */
+                int f = version == 1 && i >= 5 ? i + 1 : i;
+                field[f] = p;
+                if (i < n_fields - 1) {
                         if (!t)
                                 return *why = "too few fields", -EBADMSG;
                         *t = 0;
@@ -167,6 +176,8 @@ static int parse_entry(char *line, Verdict **ret, const char **why) {
                 } else if (t)
                         return *why = "too many fields", -EBADMSG;
         }
+        if (version == 1)
+                field[5] = empty;
 
         if (address_parse(field[0], &a, NULL) < 0)
                 return *why = "malformed address", -EBADMSG;
@@ -188,20 +199,22 @@ static int parse_entry(char *line, Verdict **ret, const char **why) {
                         v->reasons |= REASON_BIT(reason);
                 }
         }
-        if (parse_list(field[3], &v->ptr) < 0 || parse_list(field[4], &v->confirmed) < 0)
+        if (parse_list(field[3], &v->ptr) < 0 || parse_list(field[4], &v->confirmed) < 0 ||
+            parse_list(field[5], &v->helo) < 0)
                 return *why = "malformed name list", -EBADMSG;
-        if (parse_u64(field[5], &v->ttl) < 0 || parse_u64(field[6], &v->checked_at) < 0 ||
-            parse_u64(field[7], &v->expires_at) < 0)
+        if (parse_u64(field[6], &v->ttl) < 0 || parse_u64(field[7], &v->checked_at) < 0 ||
+            parse_u64(field[8], &v->expires_at) < 0)
                 return *why = "malformed number", -EBADMSG;
         if (v->expires_at < v->checked_at)
                 return *why = "expires before it was checked", -EBADMSG;
         char *end;
-        if (unescape_field(field[8], &end, '\t') < 0 || end)
+        if (unescape_field(field[9], &end, '\t') < 0 || end)
                 return *why = "malformed message", -EBADMSG;
         /* D-Bus carries only UTF-8: one bad byte here would fail every GetVerdicts. */
-        if (!strv_is_utf8(v->ptr) || !strv_is_utf8(v->confirmed) || !utf8_is_valid(field[8]))
+        if (!strv_is_utf8(v->ptr) || !strv_is_utf8(v->confirmed) || !strv_is_utf8(v->helo) ||
+            !utf8_is_valid(field[9]))
                 return *why = "not valid UTF-8", -EBADMSG;
-        v->message = strdup(field[8]);
+        v->message = strdup(field[9]);
         if (!v->message)
                 return -ENOMEM;
         v->watched = true;
@@ -216,6 +229,7 @@ typedef struct StateParse {
         Verdict **list;
         size_t n;
         const char *why;
+        int version;            /* of the file's format */
 } StateParse;
 
 /* The next line, NUL-terminated in place; NULL at the end of the text. */
@@ -242,7 +256,11 @@ static int parse_header(StateParse *p) {
                 p->why = p->why ?: "empty";
                 return -EBADMSG;
         }
-        if (!streq(line, STATE_MAGIC)) {
+        if (streq(line, STATE_MAGIC))
+                p->version = 2;
+        else if (streq(line, STATE_MAGIC_V1))
+                p->version = 1;
+        else {
                 p->why = "not a ptrwatch state file (bad first line)";
                 return -EBADMSG;
         }
@@ -265,7 +283,7 @@ static int parse_entries(StateParse *p, char **ret_end) {
                         p->why = "too many entries";
                         return -EBADMSG;
                 }
-                r = parse_entry(line, &v, &p->why);
+                r = parse_entry(line, p->version, &v, &p->why);
                 if (r < 0)
                         return r;
                 Verdict **l = reallocarray(p->list, p->n + 1, sizeof(Verdict *));

@@ -81,7 +81,7 @@ static int on_whoami_all_replied(sd_event_source *s, void *userdata) {
                                             q->source->label, address_to_string(&q->found[k], a));
                                 continue;
                         }
-                        (void) discovery_result_add(&result, &q->found[k]);
+                        (void) identity_list_add(&result.found, &q->found[k], NULL, "dns");
                 }
                 /* Two sources that answered for the same family and disagree: say so. */
                 for (size_t j = 0; j < i; j++) {
@@ -97,7 +97,6 @@ static int on_whoami_all_replied(sd_event_source *s, void *userdata) {
                                 (void) strv_push(&result.notes, note);
                 }
         }
-        discovery_result_sort(&result);
         w->callback(&result, w->userdata);
         discovery_result_done(&result);
         return 0;

@@ -30,14 +30,15 @@ static void classify(const getdns_dict *response, const char *qname, uint16_t qt
         if (dns_reply_from_getdns(GETDNS_CALLBACK_COMPLETE, response, qname, qtype, GETDNS_RRCLASS_IN, &r) < 0)
                 return;
         (void) address_parse(qtype == GETDNS_RRTYPE_AAAA ? "2001:db8::25" : "192.0.2.10", &a, NULL);
-        if (qtype == GETDNS_RRTYPE_PTR || qtype == GETDNS_RRTYPE_A) {
-                /* the same reply stands in for every forward lookup */
+        if (qtype == GETDNS_RRTYPE_PTR || qtype == GETDNS_RRTYPE_A || qtype == GETDNS_RRTYPE_MX) {
+                /* the same reply stands in for every forward and HELO lookup */
+                const HeloAnswers helo = { .name = "mail.example.test", .reply = { &r, &r, &r } };
                 size_t n = strv_length(r.names);
                 const DnsReply **fwd = calloc(n + 1, sizeof(DnsReply *));
                 Verdict *v = NULL;
                 for (size_t i = 0; fwd && i < n; i++)
                         fwd[i] = &r;
-                if (fwd && verdict_evaluate(&a, &r, (const DnsReply * const *) fwd, &policy, 1, &v) >= 0)
+                if (fwd && verdict_evaluate(&a, &r, (const DnsReply * const *) fwd, &helo, 1, &policy, 1, &v) >= 0)
                         verdict_free(v);
                 free(fwd);
         }
@@ -45,7 +46,8 @@ static void classify(const getdns_dict *response, const char *qname, uint16_t qt
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        static const uint16_t types[] = { GETDNS_RRTYPE_PTR, GETDNS_RRTYPE_A, GETDNS_RRTYPE_AAAA, GETDNS_RRTYPE_TXT };
+        static const uint16_t types[] = { GETDNS_RRTYPE_PTR, GETDNS_RRTYPE_A, GETDNS_RRTYPE_AAAA, GETDNS_RRTYPE_TXT,
+                                          GETDNS_RRTYPE_MX };
         getdns_dict *msg = NULL, *response = NULL;
         getdns_list *replies = NULL;
         getdns_bindata *qname_wire = NULL;

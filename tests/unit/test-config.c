@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "resolvconf.h"
+#include "strv.h"
 #include "macro.h"
 
 static void test_timespan(void **state) {
@@ -93,8 +94,10 @@ static void test_full_file(void **state) {
                 "MaxTTL=2h\n"
                 "ServeStale=3d\n", &error), 0);
         assert_null(error);
-        assert_int_equal(c.n_addresses, 2);
-        assert_string_equal(address_to_string(&c.addresses[1], buf), "2001:db8::25");
+        assert_int_equal(c.addresses.n, 2);
+        assert_string_equal(address_to_string(&c.addresses.items[1].address, buf), "2001:db8::25");
+        assert_string_equal(c.addresses.items[1].source, "static");
+        assert_null(c.addresses.items[1].helo);
         assert_int_equal(c.discover, DISCOVER_ROUTE | DISCOVER_DNS);
         assert_string_equal(c.helo_name, "mail.example.com");
         assert_int_equal(c.n_whoami, 3);
@@ -114,6 +117,61 @@ static void test_full_file(void **state) {
         config_done(&c);
 }
 
+/* Part two: identities with HELO names, the MTA's discovery keys. */
+static void test_identities(void **state) {
+        _cleanup_free_ char *error = NULL;
+        char buf[ADDRESS_STRING_MAX];
+        Config c;
+
+        assert_int_equal(config_init(&c), 0);
+        assert_string_equal(c.postfix_config, "/etc/postfix");
+        assert_null(c.exim_config);
+        assert_int_equal(config_parse_string(&c, "i.conf",
+                "[Watch]\n"
+                "Addresses=203.0.113.5/Mail2.Example.COM. 2001:db8::25/[IPv6:2001:db8::25] 192.0.2.10\n"
+                "HeloName=[192.0.2.10]\n"
+                "Discover=route postfix exim\n"
+                "PostfixConfig=/srv/postfix-out\n"
+                "EximConfig=/etc/exim4/exim4.conf\n", &error), 0);
+        assert_null(error);
+        assert_int_equal(c.addresses.n, 3);
+        assert_string_equal(address_to_string(&c.addresses.items[0].address, buf), "203.0.113.5");
+        assert_string_equal(c.addresses.items[0].helo, "mail2.example.com");
+        assert_string_equal(c.addresses.items[1].helo, "[ipv6:2001:db8::25]");
+        assert_null(c.addresses.items[2].helo);
+        assert_string_equal(c.helo_name, "[192.0.2.10]");
+        assert_int_equal(c.discover, DISCOVER_ROUTE | DISCOVER_POSTFIX | DISCOVER_EXIM);
+        assert_string_equal(c.postfix_config, "/srv/postfix-out");
+        assert_string_equal(c.exim_config, "/etc/exim4/exim4.conf");
+        /* empty: back to the defaults */
+        assert_int_equal(config_parse_string(&c, "j.conf", "[Watch]\nPostfixConfig=\nEximConfig=\n", NULL), 0);
+        assert_string_equal(c.postfix_config, "/etc/postfix");
+        assert_null(c.exim_config);
+        config_done(&c);
+
+        static const struct {
+                const char *text, *error;
+        } bad[] = {
+                { "[Watch]\nHeloName=mail example.com\n", "x.conf:2: HeloName=: HELO name 'mail example.com' holds a space" },
+                { "[Watch]\nAddresses=192.0.2.10/24\n", "x.conf:2: Addresses=: '192.0.2.10/24': a prefix length is not an address" },
+                { "[Watch]\nAddresses=192.0.2.10/\n", "x.conf:2: Addresses=: empty HELO name" },
+                { "[Watch]\nAddresses=mail.example.com/192.0.2.10\n", "x.conf:2: Addresses=: 'mail.example.com' is not an IP address" },
+                { "[Watch]\nHeloName=m\xc3\xa4il.example.com\n", "x.conf:2: HeloName=: HELO name" },
+                { "[Watch]\nDiscover=postfix sendmail\n", "x.conf:2: Discover=: unknown method 'sendmail' (expected route, dns, postfix, exim or none)" },
+                { "[Watch]\nPostfixConfig=etc/postfix\n", "x.conf:2: PostfixConfig=: 'etc/postfix' is not an absolute directory name" },
+                { "[Watch]\nEximConfig=/etc/exim4/\n", "x.conf:2: EximConfig=: '/etc/exim4/' is not an absolute file name" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *e = NULL;
+                assert_int_equal(config_init(&c), 0);
+                assert_true(config_parse_string(&c, "x.conf", bad[i].text, &e) < 0);
+                if (!e || strncmp(e, bad[i].error, strlen(bad[i].error)) != 0)
+                        fail_msg("%s: got '%s', want '%s…'", bad[i].text, e ? e : "(null)", bad[i].error);
+                free(e);
+                config_done(&c);
+        }
+}
+
 static void test_defaults_and_reset(void **state) {
         Config c;
 
@@ -128,14 +186,28 @@ static void test_defaults_and_reset(void **state) {
         assert_null(c.helo_name);
         assert_int_equal(c.n_whoami, 2);
 
-        /* lists accumulate; an empty assignment empties them; duplicates are dropped */
+        /* lists accumulate; an empty assignment empties them; duplicates
+         * fold into one address when watched */
         assert_int_equal(config_parse_string(&c, "a.conf",
                 "[Watch]\nAddresses=192.0.2.1\nAddresses=192.0.2.2 192.0.2.1\nWhoami=\nDiscover=none\n", NULL), 0);
-        assert_int_equal(c.n_addresses, 2);
+        assert_int_equal(c.addresses.n, 3);
+        {
+                IdentityList l = {};
+                Address *a = NULL;
+                AddressInfo *info = NULL;
+                size_t n = 0;
+                assert_int_equal(identity_list_append(&l, &c.addresses), 0);
+                assert_int_equal(identity_list_fold(&l, &a, &info, &n), 0);
+                assert_int_equal(n, 2);
+                assert_int_equal(strv_length(info[0].sources), 1);
+                assert_string_equal(info[0].sources[0], "static");
+                free(a);
+                address_infos_free(info, n);
+        }
         assert_int_equal(c.n_whoami, 0);
         assert_int_equal(c.discover, 0);
         assert_int_equal(config_parse_string(&c, "b.conf", "[Watch]\nAddresses=\n", NULL), 0);
-        assert_int_equal(c.n_addresses, 0);
+        assert_int_equal(c.addresses.n, 0);
         config_done(&c);
 }
 
@@ -201,7 +273,9 @@ static void test_malformed(void **state) {
                 { "[Watch]\nAddresses=fe80::1%eth0\n", "bad.conf:2: Addresses=: 'fe80::1%eth0' is not an IP address: a zone index" },
                 { "[Watch]\nDiscover=magic\n", "bad.conf:2: Discover=: unknown method 'magic'" },
                 { "[Watch]\nDiscover=none route\n", "bad.conf:2: Discover=: 'none' cannot be combined" },
-                { "[Watch]\nHeloName=-bad-.example\n", "bad.conf:2: HeloName=: '-bad-.example' is not a valid host name" },
+                /* a HELO name receivers refuse is the verdict's business
+                 * (helo-invalid); one that is not one word is the file's */
+                { "[Watch]\nHeloName=bad\tname\n", "bad.conf:2: HeloName=: HELO name 'bad\tname' holds a space or another character that is not printable ASCII: a HELO name is one word" },
                 { "[Watch]\nWhoami=nosuchpreset\n", "bad.conf:2: Whoami=: 'nosuchpreset'" },
                 { "[Watch]\nWhoami=name.test/MX@192.0.2.1\n", "bad.conf:2: Whoami=: 'name.test/MX@192.0.2.1': the type" },
                 { "[Resolver]\nServers=127.0.0.1:99999\n", "bad.conf:2: Servers=: '127.0.0.1:99999'" },
@@ -291,7 +365,7 @@ static void test_files_and_dropins(void **state) {
         assert_null(error);
         assert_int_equal(c.min_ttl, 7 * USEC_PER_SEC);
         assert_int_equal(c.max_ttl, USEC_PER_HOUR);
-        assert_int_equal(c.n_addresses, 1);
+        assert_int_equal(c.addresses.n, 1);
         config_done(&c);
 
         /* an error in a drop-in names the drop-in and its line */
@@ -359,6 +433,7 @@ int main(void) {
                 cmocka_unit_test(test_upstream),
                 cmocka_unit_test(test_full_file),
                 cmocka_unit_test(test_defaults_and_reset),
+                cmocka_unit_test(test_identities),
                 cmocka_unit_test(test_timespan_bounds),
                 cmocka_unit_test(test_errors_quote_a_prefix),
                 cmocka_unit_test(test_unknown_is_warning),

@@ -37,6 +37,8 @@ static void test_round_trip(void **state) {
         assert_int_equal(strv_extend(&in[0]->ptr, "a,b.example.test"), 0);
         assert_int_equal(strv_extend(&in[0]->ptr, "mail.example.test"), 0);
         assert_int_equal(strv_extend(&in[0]->confirmed, "mail.example.test"), 0);
+        assert_int_equal(strv_extend(&in[0]->helo, "[192.0.2.10]"), 0);
+        assert_int_equal(strv_extend(&in[0]->helo, "mail.example.test"), 0);
         in[1] = make("2001:db8::25", VERDICT_FAIL, "IP address 2001:db8::25 does not have a PTR record in DNS");
         in[1]->reasons = REASON_BIT(REASON_NO_PTR);
 
@@ -56,6 +58,9 @@ static void test_round_trip(void **state) {
                 assert_true(out[i]->watched);
         }
         assert_string_equal(out[0]->ptr[0], "a,b.example.test");
+        assert_int_equal(strv_length(out[0]->helo), 2);
+        assert_string_equal(out[0]->helo[0], "[192.0.2.10]");
+        assert_null(out[1]->helo);
         assert_string_equal(out[0]->confirmed[0], "mail.example.test");
 
         /* every proper prefix is refused: truncation is always caught */
@@ -75,7 +80,11 @@ static void test_round_trip(void **state) {
 static void test_malformed(void **state) {
         static const char * const bad[] = {
                 "",
-                "ptrwatch-state 2\nend 0\n",
+                "ptrwatch-state 3\nend 0\n",
+                /* version 2: ten fields, the HELO names fifth */
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\t1\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tmail.,,x\t1\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tm\\xff\t1\t1\t2\tm\nend 1\n",
                 "ptrwatch-state 1\n",
                 "ptrwatch-state 1\nend 1\n",
                 "ptrwatch-state 1\nend 0\nmore\n",
@@ -113,6 +122,22 @@ static void test_malformed(void **state) {
                 assert_int_equal(state_parse(good, strlen(good), &v, &n, NULL), 0);
                 assert_int_equal(n, 1);
                 assert_string_equal(v[0]->message, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7");
+                verdicts_free(v, n);
+        }
+        /* version 1 (no HELO names) still loads; version 2 with them */
+        {
+                static const char v1[] = "ptrwatch-state 1\n192.0.2.1\tpass\t\tmail.example.test\tmail.example.test\t1\t1\t2\tm\nend 1\n";
+                static const char v2[] = "ptrwatch-state 2\n192.0.2.1\tpass\t\tmail.example.test\tmail.example.test\tmail.example.test\t1\t1\t2\tm\nend 1\n";
+                Verdict **v = NULL;
+                size_t n = 0;
+                assert_int_equal(state_parse(v1, strlen(v1), &v, &n, NULL), 0);
+                assert_int_equal(n, 1);
+                assert_null(v[0]->helo);
+                assert_int_equal(v[0]->expires_at, 2);
+                verdicts_free(v, n);
+                assert_int_equal(state_parse(v2, strlen(v2), &v, &n, NULL), 0);
+                assert_string_equal(v[0]->helo[0], "mail.example.test");
+                assert_int_equal(v[0]->expires_at, 2);
                 verdicts_free(v, n);
         }
         /* a NUL byte inside */

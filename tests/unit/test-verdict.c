@@ -41,18 +41,30 @@ static DnsReply fwd_answer(uint32_t ttl, const char *address) {
         return r;
 }
 
-/* Evaluate for address with the PTR reply and forward replies (NULL = not asked). */
-static Verdict *evaluate(const char *address, const VerdictPolicy *p, DnsReply *ptr, DnsReply **fwd) {
+/* Evaluate for address with the PTR reply, forward replies (NULL = not
+ * asked) and HELO names with their answers. */
+static Verdict *evaluate_full(const char *address, const VerdictPolicy *p, const HeloAnswers *helo,
+                              size_t n_helo, DnsReply *ptr, DnsReply **fwd) {
         Verdict *v = NULL;
         Address a;
 
         assert_int_equal(address_parse(address, &a, NULL), 0);
-        assert_int_equal(verdict_evaluate(&a, ptr, (const DnsReply * const *) fwd, p ? p : &policy, NOW, &v), 0);
+        assert_int_equal(verdict_evaluate(&a, ptr, (const DnsReply * const *) fwd, helo, n_helo, p ? p : &policy, NOW, &v), 0);
         assert_non_null(v);
         assert_int_equal(v->checked_at, NOW);
         assert_int_equal(v->expires_at, NOW + v->ttl);
         assert_non_null(v->message);
+        assert_int_equal(strv_length(v->helo), n_helo);
         return v;
+}
+
+static Verdict *evaluate(const char *address, const VerdictPolicy *p, DnsReply *ptr, DnsReply **fwd) {
+        return evaluate_full(address, p, NULL, 0, ptr, fwd);
+}
+
+static Verdict *evaluate_helo(const char *address, const HeloAnswers *helo, size_t n_helo, DnsReply *ptr,
+                              DnsReply **fwd) {
+        return evaluate_full(address, NULL, helo, n_helo, ptr, fwd);
 }
 
 static void assert_reasons(const Verdict *v, unsigned expected) {
@@ -236,23 +248,126 @@ static void test_warnings(void **state) {
         dns_reply_done(&ptr);
         dns_reply_done(&good);
 
-        /* HeloName: equal (case and trailing dot do not matter) passes, another name warns */
+        /* HELO name: equal (case and trailing dot do not matter) passes, another name warns */
         ptr = ptr_answer(900, "mail.example.test", NULL);
         good = fwd_answer(600, "192.0.2.10");
         one[0] = &good;
-        VerdictPolicy p = policy;
-        p.helo_name = "Mail.Example.Test.";
-        v = evaluate("192.0.2.10", &p, &ptr, one);
+        DnsReply has_a = fwd_answer(600, "192.0.2.10"), nxdomain = reply(DNS_NXDOMAIN, 300, true);
+        HeloAnswers h = { .name = "Mail.Example.Test.", .reply = { &has_a, &nxdomain, &nxdomain } };
+        v = evaluate_helo("192.0.2.10", &h, 1, &ptr, one);
         assert_int_equal(v->kind, VERDICT_PASS);
         verdict_free(v);
-        p.helo_name = "smtp.example.test";
-        v = evaluate("192.0.2.10", &p, &ptr, one);
+        h.name = "smtp.example.test";
+        v = evaluate_helo("192.0.2.10", &h, 1, &ptr, one);
         assert_int_equal(v->kind, VERDICT_WARN);
         assert_reasons(v, BIT(HELO_MISMATCH));
         assert_non_null(strstr(v->message, "smtp.example.test"));
         verdict_free(v);
         dns_reply_done(&ptr);
         dns_reply_done(&good);
+        dns_reply_done(&has_a);
+        dns_reply_done(&nxdomain);
+}
+
+static void test_helo_form(void **state) {
+        static const struct {
+                const char *helo;
+                HeloForm form;
+        } cases[] = {
+                { "mail.example.test",          HELO_HOSTNAME },
+                { "mail.example.test.",         HELO_HOSTNAME },
+                { "mail",                       HELO_HOSTNAME },
+                { "under_score.example.test",   HELO_HOSTNAME },
+                { "[192.0.2.10]",               HELO_ADDRESS },
+                { "[IPv6:2001:db8::25]",        HELO_ADDRESS },
+                { "[2001:db8::25]",             HELO_ADDRESS },
+                { "192.0.2.10",                 HELO_ADDRESS },
+                { "[192.0.2.300]",              HELO_INVALID },
+                { "[mail.example.test]",        HELO_INVALID },
+                { "[192.0.2.10",                HELO_INVALID },
+                { "mail..example.test",         HELO_INVALID },
+                { "-mail.example.test",         HELO_INVALID },
+                { "mail example.test",          HELO_INVALID },
+                { "123.456",                    HELO_INVALID },
+                { "",                           HELO_INVALID },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                if (helo_form(cases[i].helo) != cases[i].form)
+                        fail_msg("helo_form(\"%s\") = %d, want %d", cases[i].helo, helo_form(cases[i].helo),
+                                 cases[i].form);
+        }
+        assert_true(helo_needs_lookup("Mail.Example.TEST."));
+        assert_false(helo_needs_lookup("mail"));
+        assert_false(helo_needs_lookup("[192.0.2.10]"));
+        assert_false(helo_needs_lookup("bad..name"));
+}
+
+static void test_helo_checks(void **state) {
+        DnsReply ptr = ptr_answer(900, "mail.example.test", NULL);
+        DnsReply good = fwd_answer(600, "192.0.2.10");
+        DnsReply *one[] = { &good };
+        DnsReply a = fwd_answer(700, "198.51.100.1"), nx = reply(DNS_NXDOMAIN, 120, true),
+                 nodata = reply(DNS_NODATA, 90, true), mx = reply(DNS_ANSWER, 800, true),
+                 servfail = reply(DNS_SERVFAIL, 0, false);
+        Verdict *v;
+
+        /* no A, AAAA or MX: unresolvable, and held no longer than the negative answers */
+        HeloAnswers h = { .name = "gone.example.test", .reply = { &nx, &nx, &nodata } };
+        v = evaluate_helo("192.0.2.10", &h, 1, &ptr, one);
+        assert_int_equal(v->kind, VERDICT_WARN);
+        assert_reasons(v, BIT(HELO_UNRESOLVABLE) | BIT(HELO_MISMATCH));
+        assert_int_equal(v->ttl, 90 * USEC_PER_SEC);
+        assert_non_null(strstr(v->message, "gone.example.test has no A, AAAA or MX record"));
+        assert_string_equal(v->helo[0], "gone.example.test");
+        verdict_free(v);
+
+        /* an MX record alone is enough (Postfix's rule) */
+        h.reply[HELO_LOOKUP_MX] = &mx;
+        v = evaluate_helo("192.0.2.10", &h, 1, &ptr, one);
+        assert_reasons(v, BIT(HELO_MISMATCH));
+        verdict_free(v);
+
+        /* a lookup without an answer claims nothing */
+        h.reply[HELO_LOOKUP_MX] = &servfail;
+        v = evaluate_helo("192.0.2.10", &h, 1, &ptr, one);
+        assert_reasons(v, BIT(HELO_MISMATCH));
+        verdict_free(v);
+
+        /* not fully qualified; invalid; an address literal passes all three */
+        HeloAnswers several[] = {
+                { .name = "[192.0.2.10]" },
+                { .name = "localhost" },
+                { .name = "mail.example.test", .reply = { &good, &nx, &nx } },
+                { .name = "no good" },
+        };
+        v = evaluate_helo("192.0.2.10", several, ELEMENTSOF(several), &ptr, one);
+        assert_int_equal(v->kind, VERDICT_WARN);
+        assert_reasons(v, BIT(HELO_NOT_FQDN) | BIT(HELO_INVALID) | BIT(HELO_MISMATCH));
+        assert_non_null(strstr(v->message, "HELO name localhost is not fully qualified"));
+        assert_non_null(strstr(v->message, "HELO name no good is neither"));
+        assert_null(strstr(v->message, "192.0.2.10]"));
+        assert_int_equal(strv_length(v->helo), 4);
+        verdict_free(v);
+
+        /* a fail stays a fail, with the HELO reasons beside its own */
+        DnsReply noptr = reply(DNS_NXDOMAIN, 600, true);
+        h = (HeloAnswers) { .name = "gone.example.test", .reply = { &nx, &nx, &nx } };
+        v = evaluate_helo("192.0.2.11", &h, 1, &noptr, NULL);
+        assert_int_equal(v->kind, VERDICT_FAIL);
+        assert_reasons(v, BIT(NO_PTR) | BIT(HELO_UNRESOLVABLE));
+        assert_int_equal(v->ttl, 120 * USEC_PER_SEC);
+        verdict_free(v);
+
+        /* a temperror carries the names but no HELO reason */
+        v = evaluate_helo("192.0.2.11", &h, 1, &servfail, NULL);
+        assert_int_equal(v->kind, VERDICT_TEMPERROR);
+        assert_false(v->reasons & REASON_HELO_CHECKS);
+        verdict_free(v);
+
+        DnsReply *all[] = { &ptr, &good, &a, &nx, &nodata, &mx, &servfail, &noptr };
+        for (size_t i = 0; i < ELEMENTSOF(all); i++)
+                dns_reply_done(all[i]);
 }
 
 static void test_invalid_names(void **state) {
@@ -381,6 +496,8 @@ int main(void) {
                 cmocka_unit_test(test_forward_missing_and_mismatch),
                 cmocka_unit_test(test_warnings),
                 cmocka_unit_test(test_invalid_names),
+                cmocka_unit_test(test_helo_form),
+                cmocka_unit_test(test_helo_checks),
                 cmocka_unit_test(test_forward_temporary),
                 cmocka_unit_test(test_ipv6_same_family_only),
                 cmocka_unit_test(test_precedence),

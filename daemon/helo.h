@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "dnsreply.h"
+#include "verdict.h"
+
+/* The HELO checks receivers make (Postfix smtpd_check.c:
+ * reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname,
+ * reject_unknown_helo_hostname), and whether a PTR name equals the HELO name. */
+
+typedef enum HeloForm {
+        HELO_HOSTNAME,          /* a valid host name by Postfix's rules */
+        HELO_ADDRESS,           /* an address literal, [192.0.2.10] or [IPv6:2001:db8::1], or a bare address */
+        HELO_INVALID,
+} HeloForm;
+
+HeloForm helo_form(const char *helo);
+/* Whether the unresolvable check asks DNS about it: a host name with a dot.
+ * An address literal is never looked up (as in Postfix); a name without a
+ * dot is helo-not-fqdn already. */
+bool helo_needs_lookup(const char *helo);
+
+enum { HELO_LOOKUP_A, HELO_LOOKUP_AAAA, HELO_LOOKUP_MX, _HELO_LOOKUP_MAX };
+
+typedef struct HeloAnswers {
+        const char *name;
+        const DnsReply *reply[_HELO_LOOKUP_MAX];        /* NULL when not asked */
+} HeloAnswers;
+
+/* Adds the HELO reasons and their message clauses to a definitive verdict
+ * (v->confirmed decides helo-mismatch), and lowers *min_ttl to the TTL of
+ * the answers they rest on. */
+int helo_evaluate(Verdict *v, const HeloAnswers *h, size_t n, uint32_t *min_ttl);

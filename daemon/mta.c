@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* Discover=postfix and Discover=exim, together: runs them, resolves the
+ * relays they name, and carries the result from the daemon's discovery
+ * child back to the daemon. */
+#include <errno.h>
+#include <getdns/getdns.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "mta.h"
+#include "resolver.h"
+#include "strv.h"
+
+void mta_found_done(MtaFound *f) {
+        identity_list_done(&f->ids);
+        strv_free(f->notes);
+        strv_free(f->relays);
+        *f = (MtaFound) {};
+}
+
+int mta_note(MtaFound *f, const char *fmt, ...) {
+        char *note = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&note, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        if (strv_contains(f->notes, note)) {
+                free(note);
+                return 0;
+        }
+        return strv_push(&f->notes, note);
+}
+
+int relay_nexthop_parse(const char *nexthop, char **ret_host, bool *ret_mx) {
+        const char *p = nexthop;
+        size_t n;
+
+        if (p[0] == '[') {
+                const char *end = strchr(p, ']');
+                if (!end || end == p + 1)
+                        return -EINVAL;
+                p++;
+                n = (size_t) (end - p);
+                if (n >= 5 && strncasecmp(p, "ipv6:", 5) == 0) {
+                        p += 5;
+                        n -= 5;
+                }
+                *ret_mx = false;
+        } else {
+                n = strcspn(p, ":");
+                *ret_mx = true;
+        }
+        if (n == 0)
+                return -EINVAL;
+        *ret_host = strndup(p, n);
+        return *ret_host ? 0 : -ENOMEM;
+}
+
+bool address_is_local(const Address *a) {
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } sa = {};
+        socklen_t len;
+        int fd, r;
+
+        if (a->family == AF_INET) {
+                sa.in = (struct sockaddr_in) { .sin_family = AF_INET, .sin_addr = a->in };
+                len = sizeof sa.in;
+        } else {
+                sa.in6 = (struct sockaddr_in6) { .sin6_family = AF_INET6, .sin6_addr = a->in6 };
+                len = sizeof sa.in6;
+        }
+        fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return true;    /* cannot tell: do not cry wolf */
+        r = bind(fd, &sa.sa, len);
+        r = r < 0 ? errno : 0;
+        close(fd);
+        return r != EADDRNOTAVAIL;
+}
+
+/* ---- relays: names to addresses, with the configured resolver ---- */
+
+typedef struct RelayRun {
+        sd_event *event;
+        Resolver *resolver;
+        DiscoveryResult *result;
+        size_t n_pending;
+        int error;
+} RelayRun;
+
+typedef struct RelayQuery {
+        RelayRun *run;
+        char *source;
+        char *name;
+        bool mx;                /* an MX question, whose targets are asked in turn */
+        char *relay;            /* the relay as configured, for messages */
+} RelayQuery;
+
+static void relay_query_free(RelayQuery *q) {
+        free(q->source);
+        free(q->name);
+        free(q->relay);
+        free(q);
+}
+
+static int relay_ask(RelayRun *run, const char *source, const char *name, const char *relay, uint16_t type);
+
+static void relay_done(RelayRun *run) {
+        if (--run->n_pending == 0)
+                (void) sd_event_exit(run->event, 0);
+}
+
+static void on_relay_reply(Resolver *resolver, DnsReply *reply, void *userdata) {
+        RelayQuery *q = userdata;
+        RelayRun *run = q->run;
+        int r = 0;
+
+        if (q->mx && reply->status == DNS_ANSWER) {
+                for (char **t = reply->names; t && *t && r >= 0; t++)
+                        if (**t) {
+                                r = relay_ask(run, q->source, *t, q->relay, GETDNS_RRTYPE_A);
+                                if (r >= 0)
+                                        r = relay_ask(run, q->source, *t, q->relay, GETDNS_RRTYPE_AAAA);
+                        }
+        } else if (q->mx && dns_status_is_negative(reply->status)) {
+                /* No MX: Postfix connects to the name's own addresses. */
+                r = relay_ask(run, q->source, q->name, q->relay, GETDNS_RRTYPE_A);
+                if (r >= 0)
+                        r = relay_ask(run, q->source, q->name, q->relay, GETDNS_RRTYPE_AAAA);
+        } else if (!q->mx)
+                for (size_t i = 0; i < reply->n_addresses && r >= 0; i++)
+                        r = identity_list_add(&run->result->found, &reply->addresses[i], NULL, q->source);
+        if (dns_status_is_temporary(reply->status)) {
+                char *note = NULL;
+                if (strextendf(&note, "the relay %s could not be resolved (%s): its addresses are not watched "
+                               "this round", q->relay, dns_status_to_string(reply->status)) >= 0)
+                        r = discovery_result_note(run->result, note);
+                free(note);
+        }
+        if (r < 0)
+                run->error = r;
+        relay_query_free(q);
+        relay_done(run);
+}
+
+static int relay_ask(RelayRun *run, const char *source, const char *name, const char *relay, uint16_t type) {
+        RelayQuery *q = calloc(1, sizeof(RelayQuery));
+        int r;
+
+        if (!q)
+                return -ENOMEM;
+        *q = (RelayQuery) { .run = run, .mx = type == GETDNS_RRTYPE_MX,
+                            .source = strdup(source), .name = strdup(name), .relay = strdup(relay) };
+        if (!q->source || !q->name || !q->relay) {
+                relay_query_free(q);
+                return -ENOMEM;
+        }
+        r = resolver_query(run->resolver, name, type, on_relay_reply, q);
+        if (r < 0) {
+                relay_query_free(q);
+                return r;
+        }
+        run->n_pending++;
+        return 0;
+}
+
+/* One "SOURCE NEXTHOP" entry: an address at once, a name asked. */
+static int relay_start(RelayRun *run, const char *entry) {
+        _cleanup_free_ char *source = strndup(entry, strcspn(entry, " ")), *host = NULL;
+        const char *nexthop = entry + strcspn(entry, " ");
+        Address a;
+        bool mx;
+        int r;
+
+        nexthop += strspn(nexthop, " ");
+        if (!source)
+                return -ENOMEM;
+        r = relay_nexthop_parse(nexthop, &host, &mx);
+        if (r == -EINVAL) {
+                char *note = NULL;
+                r = strextendf(&note, "the relay '%s' is not a next hop Postfix understands", QUOTE(nexthop));
+                if (r >= 0)
+                        r = discovery_result_note(run->result, note);
+                free(note);
+                return r;
+        }
+        if (r < 0)
+                return r;
+        if (address_parse(host, &a, NULL) >= 0)
+                return identity_list_add(&run->result->found, &a, NULL, source);
+        if (!mx) {
+                r = relay_ask(run, source, host, nexthop, GETDNS_RRTYPE_A);
+                return r < 0 ? r : relay_ask(run, source, host, nexthop, GETDNS_RRTYPE_AAAA);
+        }
+        return relay_ask(run, source, host, nexthop, GETDNS_RRTYPE_MX);
+}
+
+static int relays_resolve(const Config *c, char **relays, DiscoveryResult *result) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        RelayRun run = { .result = result };
+        ResolverOptions o = resolver_options_from_config(c, NULL);
+        int r;
+
+        if (!relays)
+                return 0;
+        r = sd_event_new(&event);
+        if (r < 0)
+                return r;
+        r = resolver_new(event, &o, &run.resolver);
+        if (r < 0)
+                return r;
+        run.event = event;
+        for (char **e = relays; *e && r >= 0; e++)
+                r = relay_start(&run, *e);
+        if (r >= 0 && run.n_pending > 0)
+                r = sd_event_loop(event);
+        run.resolver = resolver_free(run.resolver);
+        return r < 0 ? r : run.error;
+}
+
+int mta_discover(const Config *c, DiscoveryResult *ret, bool *ret_failed) {
+        MtaFound f = {};
+        DiscoveryResult result = {};
+        int r = 0;
+
+        if (c->discover & DISCOVER_POSTFIX)
+                r = postfix_discover(c, &f);
+        if (r >= 0 && (c->discover & DISCOVER_EXIM))
+                r = exim_discover(c, &f);
+        if (r >= 0) {
+                result.found = f.ids;
+                result.notes = TAKE_PTR(f.notes);
+                f.ids = (IdentityList) {};
+                r = relays_resolve(c, f.relays, &result);
+        }
+        *ret_failed = f.failed;
+        mta_found_done(&f);
+        if (r < 0) {
+                discovery_result_done(&result);
+                return r;
+        }
+        *ret = result;
+        return 0;
+}
