@@ -83,6 +83,19 @@ static const char *effective(const Instance *in, const char *service, const char
         return v ? v : (pairs_get(in->main, name) ?: "");
 }
 
+/* Who set it, for a note: the service's -o, or main.cf (said once for all
+ * the services that inherit it). */
+static const char *setter(const Instance *in, const char *service, const char *name, const char *source,
+                          char *buf, size_t size) {
+        char key[512];
+
+        snprintf(key, sizeof key, "%s/%s", service, name);
+        if (pairs_get(in->overrides, key))
+                return source;
+        snprintf(buf, size, "Postfix%s%s main.cf", *in->label ? " " : "", in->label);
+        return buf;
+}
+
 static int postconf_run(const Instance *in, MtaFound *f, char **args, CommandResult *ret) {
         char *argv[32] = { (char *) "postconf", (char *) "-c", (char *) in->dir };
         size_t n = 3;
@@ -225,7 +238,8 @@ static bool single_interface(const char *interfaces, int family, Address *ret) {
         return n == 1 && address_scope(ret) != ADDRESS_LOOPBACK;
 }
 
-/* The HELO name as postconf -x expanded it; one printable word, or NULL. */
+/* The HELO name as postconf -x expanded it; one printable word, or NULL.
+ * source: who set it. */
 static const char *usable_helo(MtaFound *f, const char *source, const char *helo) {
         if (strchr(helo, '$')) {
                 mta_note(f, "%s: smtp_helo_name '%s' could not be expanded: its HELO name is not checked",
@@ -249,8 +263,10 @@ static int service_family(const Instance *in, const Config *c, MtaFound *f, cons
                           const char *source, int family) {
         const char *bind = effective(in, service, family == AF_INET ? "smtp_bind_address" : "smtp_bind_address6");
         const char *param = family == AF_INET ? "smtp_bind_address" : "smtp_bind_address6";
-        const char *helo = usable_helo(f, source, effective(in, service, "smtp_helo_name"));
-        char s[ADDRESS_STRING_MAX];
+        char s[ADDRESS_STRING_MAX], helo_by[256], bind_by[256];
+        const char *helo = usable_helo(f, setter(in, service, "smtp_helo_name", source, helo_by, sizeof helo_by),
+                                       effective(in, service, "smtp_helo_name"));
+        const char *by = setter(in, service, param, source, bind_by, sizeof bind_by);
         _cleanup_free_ char *b = strdup(bind);
         Address a;
 
@@ -263,17 +279,17 @@ static int service_family(const Instance *in, const Config *c, MtaFound *f, cons
         if (*b && !streq(b, "0.0.0.0") && !streq(b, "::")) {
                 if (address_parse(b, &a, NULL) < 0 || a.family != family)
                         return mta_note(f, "%s: %s = %s is not a numerical IPv%c address: Postfix's smtp client "
-                                        "stops with \"fatal: bad %s parameter\" and sends nothing", source, param,
+                                        "stops with \"fatal: bad %s parameter\" and sends nothing", by, param,
                                         QUOTE(bind), family == AF_INET ? '4' : '6', param);
                 if (address_is_local(&a))
                         return identity_list_add(&f->ids, &a, helo, source);
                 if (strcaseeq(effective(in, service, "smtp_bind_address_enforce"), "yes"))
                         return mta_note(f, "%s: %s = %s is not configured on any interface of this host: "
                                         "with smtp_bind_address_enforce = yes Postfix defers all its mail",
-                                        source, param, address_to_string(&a, s));
+                                        by, param, address_to_string(&a, s));
                 mta_note(f, "%s: %s = %s is not configured on any interface of this host: Postfix logs "
                          "\"bind %s: Cannot assign requested address\" and sends from the kernel's choice "
-                         "instead, which is watched", source, param, address_to_string(&a, s), s);
+                         "instead, which is watched", by, param, address_to_string(&a, s), s);
         } else if (!*b && single_interface(effective(in, service, "inet_interfaces"), family, &a))
                 return identity_list_add(&f->ids, &a, helo, source);
         /* Unbound: the kernel picks the source, as Discover=route finds it. */

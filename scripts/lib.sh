@@ -10,6 +10,15 @@ PACKAGES=(
         prometheus-node-exporter
 )
 
+# Only for scripts/test: a mail server to read the configuration of
+# (Postfix), and the libraries of the exim4 binary ensure_exim extracts.
+# Never installed by scripts/run: on a host running Exim, installing
+# Postfix would replace it.
+TEST_PACKAGES=(
+        postfix
+        libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libnsl2 libpcre2-8-0 libcrypt1
+)
+
 # promtool, taken out of Debian's prometheus package rather than installing
 # it (which brings the web UI and starts a server).
 PROMTOOL_ROOT=/var/cache/ptrwatch-tests/prometheus
@@ -26,9 +35,10 @@ need_root() {
 
 # Install the packages that are missing, without starting their services:
 # unbound and nsd are test tools here, not this host's DNS.
+# ensure_packages [PACKAGE...]: PACKAGES and those.
 ensure_packages() {
         local missing=() p
-        for p in "${PACKAGES[@]}"; do
+        for p in "${PACKAGES[@]}" "$@"; do
                 dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
         done
         [ ${#missing[@]} -eq 0 ] && return 0
@@ -56,6 +66,24 @@ ensure_promtool() {
                 mkdir -p "$PROMTOOL_ROOT" && dpkg-deb -x "$tmp"/prometheus_*.deb "$PROMTOOL_ROOT" || rc=$?
         rm -rf "$tmp"
         [ $rc -eq 0 ] && [ -x "$PROMTOOL" ] || die "could not get promtool ($rc)"
+}
+
+# Exim's binary, taken out of Debian's exim4-daemon-light rather than
+# installing it: it conflicts with postfix (both are the system's MTA), and
+# the tests need Postfix installed. Its libraries are in PACKAGES.
+EXIM_ROOT=/var/cache/ptrwatch-tests/exim4
+EXIM_DIR=$EXIM_ROOT/usr/sbin
+
+ensure_exim() {
+        [ -x "$EXIM_DIR/exim4" ] && return 0
+        local tmp rc=0
+        tmp=$(mktemp -d)
+        echo "Extracting exim4 from Debian's exim4-daemon-light package"
+        ( cd "$tmp" && { apt-get download -qq exim4-daemon-light 2>/dev/null ||
+                         { apt-get update -qq && apt-get download -qq exim4-daemon-light; }; } ) &&
+                mkdir -p "$EXIM_ROOT" && dpkg-deb -x "$tmp"/exim4-daemon-light_*.deb "$EXIM_ROOT" || rc=$?
+        rm -rf "$tmp"
+        [ $rc -eq 0 ] && [ -x "$EXIM_DIR/exim4" ] || die "could not get exim4 ($rc)"
 }
 
 # meson setup DIR [OPTIONS...], reconfiguring an existing build directory.

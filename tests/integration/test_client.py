@@ -66,7 +66,7 @@ class Status(unittest.TestCase):
         self.assertEqual(p.returncode, 2, p.stderr)
         lines = p.stdout.splitlines()
         self.assertEqual(lines[0], "4 addresses: 3 pass, 1 fail")
-        self.assertEqual(lines[1].split(), ["ADDRESS", "VERDICT", "PTR", "DETAIL"])
+        self.assertEqual(lines[1].split(), ["ADDRESS", "VERDICT", "PTR", "HELO", "DETAIL"])
         rows = {l.split()[0]: l.split() for l in lines[2:6]}
         self.assertEqual(set(rows), set(WATCHED))
         self.assertEqual(rows["192.0.2.10"][1:3], ["pass", "mail.example.test"])
@@ -86,7 +86,7 @@ class Status(unittest.TestCase):
         p = run("--json", "status")
         self.assertEqual(p.returncode, 2)
         doc = json.loads(p.stdout)
-        self.assertEqual(set(doc), {"summary", "last_refresh", "next_refresh", "verdicts"})
+        self.assertEqual(set(doc), {"summary", "last_refresh", "next_refresh", "notes", "verdicts"})
         self.assertEqual(doc["summary"], "fail")
         self.assertRegex(doc["last_refresh"], RFC3339)
         self.assertRegex(doc["next_refresh"], RFC3339)
@@ -94,7 +94,7 @@ class Status(unittest.TestCase):
         self.assertEqual(len(doc["verdicts"]), 4)
         for v in doc["verdicts"]:
             b = bus_verdicts[v["address"]]
-            for key in ("address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "message",
+            for key in ("address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "sources", "message",
                         "ttl", "stale", "watched"):
                 self.assertEqual(v[key], b[key], key)
             for key in ("checked_at", "expires_at"):

@@ -105,7 +105,7 @@ class Api(DaemonTest):
         self.assertEqual(v["2001:db8::25"]["verdict"], "pass")
         for x in v.values():
             self.assertEqual(set(x), {"address", "reverse_name", "verdict", "reasons", "ptr", "confirmed",
-                                      "helo", "message", "ttl", "checked_at", "expires_at", "stale", "watched"})
+                                      "helo", "sources", "message", "ttl", "checked_at", "expires_at", "stale", "watched"})
             self.assertTrue(x["watched"])
             self.assertFalse(x["stale"])
             self.assertGreater(x["expires_at"], x["checked_at"])
@@ -483,7 +483,7 @@ class Service(DaemonTest):
         self.assertEqual(d.proc.wait(20), 0)
         dw.wait_for(lambda: d.notify.seen("STOPPING=1"), "STOPPING=1")
         with open(os.path.join(state, "verdicts")) as f:
-            self.assertEqual(f.readline(), "ptrwatch-state 1\n")
+            self.assertEqual(f.readline(), "ptrwatch-state 2\n")
 
     def test_sighup_rereads_the_configuration(self):
         conf = config("hup.conf", watch={"Addresses": "192.0.2.17"})
@@ -559,7 +559,7 @@ class Service(DaemonTest):
         ids = set(re.findall(r"^([0-9a-f]{32}) ptrwatch:", out, re.M))
         with open(os.path.join(dw.SOURCE, "daemon", "alert.c")) as f:
             in_code = set(re.findall(r'"([0-9a-f]{32})"', f.read()))
-        self.assertEqual(len(in_code), 9)
+        self.assertEqual(len(in_code), 12)
         self.assertEqual(ids, in_code, "every MESSAGE_ID the daemon uses is explained")
 
 

@@ -83,7 +83,7 @@ class Tree(unittest.TestCase):
             keys = re.findall(r'\{ "(?:Watch|Resolver|Cache|Export)",\s+"(\w+)"', f.read())
         with open(example) as f:
             text = f.read()
-        self.assertEqual(len(keys), 12)
+        self.assertEqual(len(keys), 14)
         for key in keys:
             self.assertRegex(text, rf"(?m)^#{key}=", key)
         # uncommented, it is still valid: the defaults are real values
@@ -161,7 +161,7 @@ class Gates(unittest.TestCase):
         subprocess.run(["journalctl", f"--root={root}", "--update-catalog"], check=True, capture_output=True)
         out = subprocess.run(["journalctl", f"--root={root}", "--list-catalog"], check=True,
                              capture_output=True, text=True).stdout
-        self.assertEqual(len(re.findall(r"^[0-9a-f]{32} ptrwatch:", out, re.M)), 9)
+        self.assertEqual(len(re.findall(r"^[0-9a-f]{32} ptrwatch:", out, re.M)), 12)
 
 
 def as_user(uid, *cmd):
