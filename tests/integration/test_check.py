@@ -176,12 +176,20 @@ class CheckEngine(unittest.TestCase):
     def test_usage_errors(self):
         conf = world.config()
         for args in (["--check", "192.0.2.300"], ["--check", "192.0.2.10", "fe80::1%eth0"],
-                     ["--check"], ["--frobnicate"], ["192.0.2.10"], ["--json"]):
+                     ["--frobnicate"], ["192.0.2.10"], ["--json"]):
             with self.subTest(args=args):
                 p = run(*args, config=conf)
                 self.assertEqual(p.returncode, 64, p.stderr)
                 self.assertEqual(p.stdout, "")
                 self.assertTrue(p.stderr.strip())
+        # --check alone discovers (#12): here, with no route out of the
+        # namespace, there is nothing to learn: UNKNOWN, saying why
+        p = run("--check", config=conf)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("No outbound address found", p.stderr)
+        p = run("--check", "--json", config=world.config("static.conf", Watch={"Addresses": "192.0.2.10"}))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual([(v["address"], v["sources"]) for v in json.loads(p.stdout)], [("192.0.2.10", ["static"])])
         p = run("--check", "192.0.2.10", "not-an-address", config=conf)
         self.assertIn("'not-an-address'", p.stderr, "the error quotes what is wrong")
         before = len(world.unbound.queries())
