@@ -65,6 +65,7 @@ static void entry_destroy(Cache *c, Entry *e) {
         verdict_free(e->definitive);
         verdict_free(e->failure);
         address_info_done(&e->info);
+        free(e->advised_message);
         free(e);
 }
 

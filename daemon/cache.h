@@ -32,6 +32,7 @@ struct Entry {
         Address address;
         bool watched;
         AddressInfo info;               /* watched: its HELO names and sources, from discovery */
+        char *advised_message;          /* the message with advice that takes other verdicts to give */
         Verdict *definitive;            /* the last pass, warn or fail */
         Verdict *failure;               /* the latest temperror, if newer */
         usec_t failing_since;           /* CLOCK_REALTIME, while failure is set */

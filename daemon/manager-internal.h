@@ -27,6 +27,10 @@ void manager_arm_timer(Manager *m);
 void manager_set_summary(Manager *m);
 void manager_trim(Manager *m);
 
+/* manager-advice.c: give the advice that takes several verdicts (after
+ * any watched verdict or the watched set changed). */
+void manager_update_advice(Manager *m);
+
 /* manager-persist.c */
 int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata);
 void manager_load_state(Manager *m);

@@ -30,6 +30,8 @@ Verdict manager_view(const Manager *m, const Entry *e) {
         v.watched = e->watched;
         v.helo = e->watched ? e->info.helo : m->helo_names;
         v.sources = e->info.sources;
+        if (e->advised_message)
+                v.message = e->advised_message;
         return v;
 }
 
@@ -79,8 +81,12 @@ static void entry_announce(Entry *e) {
         manager_mark_dirty(m, DIRTY_EXPORT);
 
         c = alert_condition(&old, v);
-        if (c != ALERT_NONE)
-                alert_emit(c, &old, v);
+        if (c != ALERT_NONE) {
+                Verdict shown = *v;
+                if (e->advised_message)
+                        shown.message = e->advised_message;
+                alert_emit(c, &old, &shown);
+        }
         if (old.kind != v->kind && m->hooks.verdict_changed)
                 m->hooks.verdict_changed(m, e, old.kind, v);
         manager_set_summary(m);
@@ -201,6 +207,8 @@ static void entry_update(Entry *e, Verdict *v) {
                                 m->hooks.properties_changed(m, "LastRefresh");
                 }
         }
+        if (e->watched)
+                manager_update_advice(m);
         entry_announce(e);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <systemd/sd-event.h>
 
+#include "advice.h"
 #include "checker.h"
 #include "log.h"
 #include "macro.h"
@@ -70,12 +71,20 @@ static int check_and_print(sd_event *event, const Config *c, const Address *addr
                 log_error_errno(r, "Event loop failed");
                 goto finish;
         }
-        /* The sources, attached as the daemon attaches them when it reports. */
+        /* The sources, attached as the daemon attaches them when it reports,
+         * and the advice it gives. */
         for (size_t i = 0; info && i < n; i++)
                 if (info[i].sources && !(verdicts[i]->sources = strv_copy(info[i].sources))) {
                         log_error("Out of memory");
                         goto finish;
                 }
+        for (size_t i = 0; info && i < n; i++)
+                for (size_t k = 0; k < n; k++)
+                        if (advice_postfix_ipv6(verdicts[i], info[i].sources, verdicts[k], info[k].sources)) {
+                                if (strextendf(&verdicts[i]->message, ADVICE_POSTFIX_IPV6) < 0)
+                                        log_error("Out of memory");
+                                break;
+                        }
         if (json)
                 verdicts_print_json_array(out, verdicts, n, true);
         else

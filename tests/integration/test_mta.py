@@ -26,10 +26,12 @@ import daemonworld as dw  # noqa: E402
 PTRWATCHD = os.environ.get("PTRWATCHD", "ptrwatchd")
 PTRWATCH = os.environ.get("PTRWATCH", "ptrwatch")
 EXIM_DIR = os.environ.get("EXIM_DIR", "/var/cache/ptrwatch-tests/exim4/usr/sbin")
-world = bus = None
+world = bus = journal = None
+IPV6_FIX = "prefer IPv4 with 'postconf -e smtp_address_preference=ipv4', or send over IPv4 only with " \
+           "'postconf -e inet_protocols=ipv4'"
 
 # Addresses configured on lo; the route towards the probes picks these.
-LOCAL = ["192.0.2.10", "192.0.2.17", "192.0.2.23", "2001:db8::25"]
+LOCAL = ["192.0.2.10", "192.0.2.17", "192.0.2.23", "2001:db8::25", "2001:db8::26"]
 ROUTE4, ROUTE6 = "192.0.2.23", "2001:db8::25"
 PROBES = "198.51.100.1 2001:db8:ffff::1"
 
@@ -231,6 +233,44 @@ local_lmtp:
 """
 
 
+class Ipv6Advice(unittest.TestCase):
+    """Postfix sends over both families; the IPv6 address (2001:db8::26, no
+    PTR) fails while the IPv4 one passes: the message says how to stop
+    sending over IPv6 until it is fixed."""
+
+    MAIN = ("myhostname = mail.example.test\nsmtp_bind_address = 192.0.2.10\n"
+            "smtp_bind_address6 = 2001:db8::26\n")
+
+    def test_check(self):
+        d = postfix_dir(main=self.MAIN, master_extra="")
+        p, v = check(config("v6.conf", Discover="postfix", PostfixConfig=d))
+        self.assertEqual(v["2001:db8::26"]["verdict"], "fail")
+        self.assertIn(IPV6_FIX, v["2001:db8::26"]["message"])
+        self.assertNotIn("postconf -e", v["192.0.2.10"]["message"])
+        # IPv4 failing too: no such advice (it would not help)
+        d = postfix_dir(main=self.MAIN.replace("192.0.2.10", "192.0.2.23"), master_extra="")
+        p, v = check(config("v6b.conf", Discover="postfix", PostfixConfig=d))
+        self.assertEqual(v["192.0.2.23"]["verdict"], "warn")
+        self.assertIn(IPV6_FIX, v["2001:db8::26"]["message"], "a warn still delivers")
+        # a static identity without Postfix: no Postfix advice
+        p, v = check(config("v6c.conf", Discover="none", Addresses="192.0.2.10 2001:db8::26"))
+        self.assertNotIn("postconf", v["2001:db8::26"]["message"])
+
+    def test_daemon_journal(self):
+        d = postfix_dir(main=self.MAIN, master_extra="")
+        since = journal.mark()
+        daemon = dw.Daemon(world.root, bus, config("v6d.conf", Discover="postfix", PostfixConfig=d)).start()
+        try:
+            client = dw.Client(bus)
+            dw.wait_for(lambda: journal.matching(since, PTRWATCH_ADDRESS="2001:db8::26"), "the IPv6 alert")
+            e = journal.matching(since, PTRWATCH_ADDRESS="2001:db8::26")[0]
+            self.assertIn(IPV6_FIX, e["MESSAGE"])
+            x = {v["address"]: v for v in client.verdicts()}
+            self.assertIn(IPV6_FIX, x["2001:db8::26"]["message"])
+        finally:
+            daemon.stop()
+
+
 class Exim(unittest.TestCase):
     def test_transports(self):
         path = os.path.join(world.root, "exim.conf")
@@ -331,7 +371,7 @@ class Daemon(unittest.TestCase):
 
 
 def setUpModule():
-    global world, bus
+    global world, bus, journal
     # Exim needs its user, as Debian's exim4-base would create it: here only
     # in this mount namespace.
     for f, line in (("/etc/passwd", "Debian-exim:x:65500:65534::/nonexistent:/usr/sbin/nologin\n"),
@@ -352,11 +392,13 @@ def setUpModule():
         raise RuntimeError(f"no exim4 in {EXIM_DIR}: scripts/test extracts it from Debian's exim4-daemon-light")
     world = dnsworld.DnsWorld()
     world.__enter__()
+    journal = dw.Journal()
     bus = dw.Bus(world.root).start()
 
 
 def tearDownModule():
     bus.stop()
+    journal.close()
     world.stop()
 
 
