@@ -39,20 +39,24 @@ bool helo_needs_lookup(const char *helo) {
 }
 
 /* 1: no A, AAAA or MX record (every answer negative); 0: some record, or
- * not every question answered. The TTL is of the answers that decided. */
+ * not every question answered. The TTL is of the answers that decided: the
+ * records found, else every negative answer. */
 static int helo_unresolvable(const HeloAnswers *h, uint32_t *min_ttl) {
-        bool negative = true;
+        uint32_t positive = UINT32_MAX, negative = UINT32_MAX;
+        bool found = false;
 
         for (int i = 0; i < _HELO_LOOKUP_MAX; i++) {
                 const DnsReply *r = h->reply[i];
                 if (!r || dns_status_is_temporary(r->status) || r->status == DNS_INVALID)
                         return 0;       /* no answer: Postfix defers, we claim nothing */
-                if (r->has_ttl)
-                        *min_ttl = MIN(*min_ttl, r->ttl);
-                if (r->status == DNS_ANSWER)
-                        negative = false;
+                if (r->status == DNS_ANSWER) {
+                        found = true;
+                        positive = MIN(positive, r->ttl);
+                } else if (r->has_ttl)
+                        negative = MIN(negative, r->ttl);
         }
-        return negative;
+        *min_ttl = MIN(*min_ttl, found ? positive : negative);
+        return !found;
 }
 
 /* The reason, and the message's clause for it: "; " and a sentence naming the HELO name. */

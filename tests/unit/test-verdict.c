@@ -322,11 +322,18 @@ static void test_helo_checks(void **state) {
         assert_string_equal(v->helo[0], "gone.example.test");
         verdict_free(v);
 
-        /* an MX record alone is enough (Postfix's rule) */
+        /* an MX record alone is enough (Postfix's rule); the negative
+         * answers beside it decide nothing, and do not shorten the TTL */
         h.reply[HELO_LOOKUP_MX] = &mx;
         v = evaluate_helo("192.0.2.10", &h, 1, &ptr, one);
         assert_reasons(v, BIT(HELO_MISMATCH));
+        assert_int_equal(v->ttl, 600 * USEC_PER_SEC);
         verdict_free(v);
+        h = (HeloAnswers) { .name = "gone.example.test", .reply = { &a, &nx, &nodata } };
+        v = evaluate_helo("192.0.2.10", &h, 1, &ptr, one);
+        assert_int_equal(v->ttl, 600 * USEC_PER_SEC);   /* min(PTR 900, A 600, HELO's A 700) */
+        verdict_free(v);
+        h.reply[HELO_LOOKUP_A] = &nx;
 
         /* a lookup without an answer claims nothing */
         h.reply[HELO_LOOKUP_MX] = &servfail;
