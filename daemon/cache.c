@@ -64,6 +64,7 @@ static void entry_destroy(Cache *c, Entry *e) {
                 entry_pop_waiter(e);
         verdict_free(e->definitive);
         verdict_free(e->failure);
+        verdict_free(e->unconfirmed);
         address_info_done(&e->info);
         free(e->advised_message);
         free(e);
@@ -139,7 +140,18 @@ usec_t cache_backoff_next(usec_t prev) {
         return prev ? MIN(2 * prev, VERDICT_RETRY_MAX_USEC) : VERDICT_RETRY_MIN_USEC;
 }
 
+bool entry_hold_unconfirmed(Entry *e, Verdict *v, usec_t confirm_delay, usec_t now_mono) {
+        if (confirm_delay == 0 || v->kind != VERDICT_FAIL || e->unconfirmed || !e->definitive ||
+            (e->definitive->kind != VERDICT_PASS && e->definitive->kind != VERDICT_WARN))
+                return false;
+        e->unconfirmed = v;
+        e->due = now_mono + confirm_delay;
+        return true;
+}
+
 bool entry_take_verdict(Entry *e, Verdict *v, usec_t now_mono) {
+        /* the next answer settles a held fail: repeated, it is taken below */
+        e->unconfirmed = verdict_free(e->unconfirmed);
         v->watched = e->watched;
         /* Anything but pass, warn or fail is no answer. */
         if (v->kind != VERDICT_PASS && v->kind != VERDICT_WARN && v->kind != VERDICT_FAIL) {

@@ -35,6 +35,7 @@ struct Entry {
         char *advised_message;          /* the message with advice that takes other verdicts to give */
         Verdict *definitive;            /* the last pass, warn or fail */
         Verdict *failure;               /* the latest temperror, if newer */
+        Verdict *unconfirmed;           /* a fail after a pass or warn, until asked again */
         usec_t failing_since;           /* CLOCK_REALTIME, while failure is set */
         usec_t backoff;
         usec_t due;                     /* CLOCK_MONOTONIC: re-check then */
@@ -69,6 +70,12 @@ void cache_set_watched(Cache *c, Entry *e, bool watched);
 /* The least recently used ad-hoc entries beyond adhoc_max, except those
  * being checked or with waiters: calls evict (which must cache_remove them). */
 void cache_trim(Cache *c, void (*evict)(Entry *e, void *userdata), void *userdata);
+
+/* Confirmed before alerting: a fail where the last definitive verdict was a
+ * pass or warn is held (the entry keeps reporting what it had) and asked
+ * again confirm_delay later. Returns true when v was taken and held. A held
+ * fail that the next check does not repeat is dropped there. */
+bool entry_hold_unconfirmed(Entry *e, Verdict *v, usec_t confirm_delay, usec_t now_mono);
 
 /* The verdict to report: the definitive one (stale while failing and within
  * serve_stale), else the failure, else an "unknown" one in *scratch. */

@@ -276,6 +276,7 @@ static const TimespanLimit timespan_limits[] = {
         { "MinTTL",     1,             30 * USEC_PER_DAY,   NULL,  "30d",  "the longest a verdict is cached" },
         { "MaxTTL",     1,             30 * USEC_PER_DAY,   NULL,  "30d",  "the longest a verdict is cached" },
         { "ServeStale", 0,             30 * USEC_PER_DAY,   NULL,  "30d",  "a month-old answer is no longer news" },
+        { "ConfirmDelay", 0,           USEC_PER_HOUR,       NULL,  "1h",   "a problem must not wait longer to be told" },
 };
 
 static int parse_timespan_value(ParseState *s, const char *key, const char *value, void *data) {
@@ -371,6 +372,7 @@ static const ConfigKey config_keys[] = {
         { "Cache",    "MinTTL",      parse_timespan_value,  offsetof(Config, min_ttl) },
         { "Cache",    "MaxTTL",      parse_timespan_value,  offsetof(Config, max_ttl) },
         { "Cache",    "ServeStale",  parse_timespan_value,  offsetof(Config, serve_stale) },
+        { "Cache",    "ConfirmDelay", parse_timespan_value, offsetof(Config, confirm_delay) },
         { "Export",   "PrometheusTextfile", parse_textfile,  0 },
 };
 

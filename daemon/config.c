@@ -307,6 +307,7 @@ int config_init(Config *c) {
                 .min_ttl = 30 * USEC_PER_SEC,
                 .max_ttl = USEC_PER_DAY,
                 .serve_stale = USEC_PER_DAY,
+                .confirm_delay = 30 * USEC_PER_SEC,
                 .route_probes_default = true,
                 .whoami_default = true,
         };

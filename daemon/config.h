@@ -64,6 +64,7 @@ typedef struct Config {
         usec_t min_ttl;
         usec_t max_ttl;
         usec_t serve_stale;
+        usec_t confirm_delay;           /* a new fail is asked again this much later before it is announced */
 } Config;
 
 #define MAX_IN_FLIGHT_LIMIT 4096

@@ -193,8 +193,17 @@ void entry_set_watched(Entry *e, bool watched) {
 /* Take in a finished check. */
 static void entry_update(Entry *e, Verdict *v) {
         Manager *m = e->manager;
+        char a[ADDRESS_STRING_MAX];
 
         m->checks_total[v->kind]++;
+        if (e->watched && entry_hold_unconfirmed(e, v, m->config.confirm_delay, now(CLOCK_MONOTONIC))) {
+                log_debug("%s: %s; asking again in %.3gs before telling anyone", address_to_string(&e->address, a),
+                          v->message ?: "fail", (double) m->config.confirm_delay / USEC_PER_SEC);
+                return;
+        }
+        if (e->unconfirmed && v->kind != VERDICT_FAIL)
+                log_debug("%s: the fail did not repeat (%s); nothing to tell", address_to_string(&e->address, a),
+                          verdict_kind_to_string(v->kind));
         if (entry_take_verdict(e, v, now(CLOCK_MONOTONIC)) && e->watched)
                 manager_mark_dirty(m, DIRTY_STATE);
         if (e->watched)

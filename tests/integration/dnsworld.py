@@ -333,6 +333,8 @@ class DnsWorld:
         cache = dict(sections.pop("Cache", {}))
         cache.setdefault("MinTTL", "1s")
         cache.setdefault("MaxTTL", "1d")
+        # announce a fail at once, unless the test is about confirming it
+        cache.setdefault("ConfirmDelay", "0")
         text = ""
         for section, keys in [("Resolver", resolver), ("Cache", cache)] + list(sections.items()):
             text += f"[{section}]\n"

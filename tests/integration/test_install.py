@@ -83,7 +83,7 @@ class Tree(unittest.TestCase):
             keys = re.findall(r'\{ "(?:Watch|Resolver|Cache|Export)",\s+"(\w+)"', f.read())
         with open(example) as f:
             text = f.read()
-        self.assertEqual(len(keys), 14)
+        self.assertEqual(len(keys), 15)
         for key in keys:
             self.assertRegex(text, rf"(?m)^#{key}=", key)
         # uncommented, it is still valid: the defaults are real values

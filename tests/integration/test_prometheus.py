@@ -73,7 +73,7 @@ class Metrics(unittest.TestCase):
         with open(cls.conf, "w") as f:
             f.write(f"[Watch]\nDiscover=none\nAddresses=192.0.2.10 192.0.2.11 192.0.2.12 192.0.2.14\n"
                     f"HeloName=mail.example.test\n[Resolver]\nServers=127.0.0.1:{cls.dns.port}\nTimeout=500ms\n"
-                    f"[Cache]\nMinTTL=1s\n[Export]\nPrometheusTextfile={cls.textfile}\n")
+                    f"[Cache]\nMinTTL=1s\nConfirmDelay=0\n[Export]\nPrometheusTextfile={cls.textfile}\n")
         cls.daemon = dw.Daemon(root, bus, cls.conf).start()
         cls.client = dw.Client(bus)
         dw.wait_for(lambda: all(v["verdict"] != "unknown" for v in cls.client.verdicts()), "verdicts")
@@ -180,7 +180,7 @@ class Metrics(unittest.TestCase):
         conf = os.path.join(root, "unwritable.conf")
         with open(conf, "w") as f:
             f.write(f"[Watch]\nDiscover=none\nAddresses=192.0.2.14\n[Resolver]\nServers=127.0.0.1:{self.dns.port}\n"
-                    f"[Cache]\nMinTTL=1s\n[Export]\nPrometheusTextfile={gone}/ptrwatch.prom\n")
+                    f"[Cache]\nMinTTL=1s\nConfirmDelay=0\n[Export]\nPrometheusTextfile={gone}/ptrwatch.prom\n")
         # the class's daemon, reconfigured (this test runs last)
         shutil.copy(conf, self.conf)
         self.daemon.proc.send_signal(__import__("signal").SIGHUP)

@@ -31,7 +31,7 @@ def write_config(name, dns, watch=None, cache=None, resolver=None):
     sections = {
         "Watch": dict({"Discover": "none"}, **(watch or {})),
         "Resolver": dict({"Servers": f"127.0.0.1:{dns.port}", "Timeout": "500ms"}, **(resolver or {})),
-        "Cache": dict({"MinTTL": "7s", "MaxTTL": "1d"}, **(cache or {})),
+        "Cache": dict({"MinTTL": "7s", "MaxTTL": "1d", "ConfirmDelay": "0"}, **(cache or {})),
     }
     path = os.path.join(root, name)
     with open(path, "w") as f:
@@ -325,6 +325,60 @@ class Echoes(DaemonTest):
         self.assertIn("xxxx…", str(e.exception))
 
 
+class ConfirmBeforeAlert(DaemonTest):
+    """#13.5: a watched pass turning fail is asked again ConfirmDelay= later;
+    only a fail that repeats is announced. A recovery goes out at once."""
+
+    ADDRESS = "192.0.2.45"
+
+    def setUp(self):
+        super().setUp()
+        self.rev = sd.reverse_name(self.ADDRESS)
+        confirmed_pair(self.dns, self.ADDRESS, "p45.example.test", ttl=1)
+        conf = write_config("confirm.conf", self.dns, watch={"Addresses": self.ADDRESS},
+                            cache={"MinTTL": "1s", "ConfirmDelay": "3s"})
+        self.d = self.start(conf)
+        self.client = dw.Client(bus)
+        self.changed = self.client.subscribe("org.ptrwatch.PtrWatch1.Manager", "VerdictChanged")
+        dw.wait_for(lambda: self.client.verdicts()[0]["verdict"] == "pass", "a pass")
+        self.since = journal.mark()
+
+    def nxdomain(self):
+        self.dns.set(self.rev, sd.PTR, sd.Reply(rcode=sd.NXDOMAIN, authority=[sd.soa("2.0.192.in-addr.arpa", 1, 1)]))
+
+    def test_a_fail_that_does_not_repeat_raises_nothing(self):
+        before = self.dns.count(self.rev, sd.PTR)
+        self.nxdomain()
+        # the re-check (its two rounds) sees NXDOMAIN; then the zone is back
+        dw.wait_for(lambda: self.dns.count(self.rev, sd.PTR) >= before + 2, "the fail seen")
+        t = time.monotonic()
+        confirmed_pair(self.dns, self.ADDRESS, "p45.example.test", ttl=1)
+        self.assertEqual(self.client.verdicts()[0]["verdict"], "pass", "not reported before it repeats")
+        seen = self.dns.count(self.rev, sd.PTR)
+        dw.wait_for(lambda: self.dns.count(self.rev, sd.PTR) > seen, "the confirming re-check")
+        self.assertGreater(time.monotonic() - t, 1.0, "asked again only after ConfirmDelay=")
+        time.sleep(0.5)         # what a wrong announcement would need to arrive: none may
+        self.assertEqual(self.client.verdicts()[0]["verdict"], "pass")
+        self.assertEqual(journal.matching(self.since, PTRWATCH_ADDRESS=self.ADDRESS), [])
+        self.assertEqual([c for c in self.changed if c[0] == self.ADDRESS], [])
+
+    def test_a_fail_that_repeats_is_announced_once(self):
+        self.nxdomain()
+        t = time.monotonic()
+        dw.wait_for(lambda: journal.matching(self.since, PTRWATCH_ADDRESS=self.ADDRESS), "the no-ptr entry")
+        self.assertGreater(time.monotonic() - t, 2.5, "not before ConfirmDelay=")
+        self.assertEqual(self.client.verdicts()[0]["verdict"], "fail")
+        dw.wait_for(lambda: [c for c in self.changed if c[0] == self.ADDRESS], "VerdictChanged")
+        # a recovery at once
+        mark = journal.mark()
+        confirmed_pair(self.dns, self.ADDRESS, "p45.example.test", ttl=1)
+        t = time.monotonic()
+        dw.wait_for(lambda: journal.matching(mark, PTRWATCH_ADDRESS=self.ADDRESS), "the recovery")
+        self.assertLess(time.monotonic() - t, 2.5)
+        entries = journal.matching(self.since, PTRWATCH_ADDRESS=self.ADDRESS)
+        self.assertEqual([e["PTRWATCH_VERDICT"] for e in entries], ["fail", "pass"])
+
+
 def stat_is_fifo(path):
     import stat
     return stat.S_ISFIFO(os.stat(path).st_mode)
@@ -335,7 +389,9 @@ if __name__ == "__main__":
     os.chmod(root, 0o755)
     bus = dw.Bus(root)
     bus.start()
+    journal = dw.Journal()
     try:
         unittest.main(verbosity=2)
     finally:
         bus.stop()
+        journal.close()

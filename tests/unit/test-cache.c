@@ -44,6 +44,46 @@ static void test_backoff_steps(void **state) {
         }
 }
 
+/* Confirmed before alerting: a fail after a pass is held and asked again
+ * later; the next answer settles it either way. */
+static void test_hold_unconfirmed(void **state) {
+        const usec_t delay = 30 * USEC_PER_SEC, ttl = 600 * USEC_PER_SEC;
+        Address a = addr("192.0.2.10");
+        Entry e = { .address = a };
+        Verdict scratch, *fail;
+
+        /* nothing to hold before a pass, nor with ConfirmDelay=0 */
+        fail = verdict(&a, VERDICT_FAIL, RT0, ttl);
+        assert_false(entry_hold_unconfirmed(&e, fail, delay, MONO0));
+        verdict_free(fail);
+        assert_true(entry_take_verdict(&e, verdict(&a, VERDICT_PASS, RT0, ttl), MONO0));
+        fail = verdict(&a, VERDICT_FAIL, RT0 + 1, ttl);
+        assert_false(entry_hold_unconfirmed(&e, fail, 0, MONO0 + 1));
+        /* held: the pass is still what is reported, asked again after the delay */
+        assert_true(entry_hold_unconfirmed(&e, fail, delay, MONO0 + 1));
+        assert_ptr_equal(e.unconfirmed, fail);
+        assert_int_equal(e.due, MONO0 + 1 + delay);
+        assert_int_equal(entry_reported(&e, STALE, RT0 + 1, &scratch, NULL)->kind, VERDICT_PASS);
+        /* a second fail while one is held is not held again: it is the answer */
+        Verdict *again = verdict(&a, VERDICT_FAIL, RT0 + 2, ttl);
+        assert_false(entry_hold_unconfirmed(&e, again, delay, MONO0 + delay));
+        assert_true(entry_take_verdict(&e, again, MONO0 + delay));
+        assert_null(e.unconfirmed);
+        assert_int_equal(entry_reported(&e, STALE, RT0 + 2, &scratch, NULL)->kind, VERDICT_FAIL);
+        /* from a fail, a fail is not held (nothing to confirm) */
+        fail = verdict(&a, VERDICT_FAIL, RT0 + 3, ttl);
+        assert_false(entry_hold_unconfirmed(&e, fail, delay, MONO0 + delay));
+        verdict_free(fail);
+        /* a held fail that does not repeat is dropped by the next answer */
+        assert_true(entry_take_verdict(&e, verdict(&a, VERDICT_WARN, RT0 + 4, ttl), MONO0));
+        fail = verdict(&a, VERDICT_FAIL, RT0 + 5, ttl);
+        assert_true(entry_hold_unconfirmed(&e, fail, delay, MONO0));
+        assert_true(entry_take_verdict(&e, verdict(&a, VERDICT_PASS, RT0 + 6, ttl), MONO0 + delay));
+        assert_null(e.unconfirmed);
+        assert_int_equal(e.definitive->kind, VERDICT_PASS);
+        verdict_free(e.definitive);
+}
+
 /* An answer, then an outage: the answer is served stale within ServeStale,
  * the temperror after it; the backoff doubles; an answer ends it all. */
 static void test_serve_stale_window(void **state) {
@@ -215,6 +255,7 @@ static void test_waiters_shared(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_backoff_steps),
+                cmocka_unit_test(test_hold_unconfirmed),
                 cmocka_unit_test(test_serve_stale_window),
                 cmocka_unit_test(test_fresh_only_within_backoff),
                 cmocka_unit_test(test_unknown_is_no_answer),
