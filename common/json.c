@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <inttypes.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -116,6 +117,18 @@ void json_string(JsonWriter *w, const char *s) {
 void json_integer(JsonWriter *w, int64_t v) {
         before_item(w);
         fprintf(w->f, "%" PRId64, v);
+}
+
+void json_decimal(JsonWriter *w, double v, int places) {
+        char buf[64];
+        size_t n;
+
+        before_item(w);
+        n = (size_t) snprintf(buf, sizeof buf, "%.*f", places, v);
+        /* 3.500 → 3.5, 2.000 → 2: the shortest form of the same value */
+        while (n > 1 && strchr(buf, '.') && (buf[n - 1] == '0' || buf[n - 1] == '.'))
+                buf[--n] = 0;
+        fputs_unlocked(buf, w->f);
 }
 
 void json_boolean(JsonWriter *w, bool b) {

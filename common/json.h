@@ -25,6 +25,8 @@ void json_end_array(JsonWriter *w);
 void json_key(JsonWriter *w, const char *key);
 void json_string(JsonWriter *w, const char *s);        /* NULL writes null */
 void json_integer(JsonWriter *w, int64_t v);
+/* A number with at most places decimals, trailing zeros dropped. */
+void json_decimal(JsonWriter *w, double v, int places);
 void json_boolean(JsonWriter *w, bool b);
 void json_null(JsonWriter *w);
 void json_finish(JsonWriter *w);                        /* trailing newline */

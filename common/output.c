@@ -94,6 +94,10 @@ static char *helo_column(const Verdict *v) {
         return names_column(v->helo);
 }
 
+static char *receivers_column(const Verdict *v) {
+        return predictions_summary(v->receivers);
+}
+
 static char *address_column(const Verdict *v) {
         char addr[ADDRESS_STRING_MAX];
 
@@ -118,6 +122,7 @@ static const struct {
         { "VERDICT", verdict_column, true  },
         { "PTR",     ptr_column,     false },
         { "HELO",    helo_column,    false },
+        { "RECEIVERS", receivers_column, false },
 };
 #define N_COLUMNS ELEMENTSOF(table_columns)
 

@@ -19,6 +19,7 @@ const WireKey verdict_wire_keys[] = {
         KEY("confirmed",    WIRE_STRV,         confirmed),
         KEY("helo",         WIRE_STRV,         helo),
         KEY("sources",      WIRE_STRV,         sources),
+        KEY("receivers",    WIRE_RECEIVERS,    receivers),
         KEY("message",      WIRE_STRING,       message, .if_null = "not checked yet"),
         KEY("ttl",          WIRE_SECONDS,      ttl),
         KEY("checked_at",   WIRE_TIME,         checked_at),
@@ -38,6 +39,7 @@ static const char * const wire_signatures[_WIRE_TYPE_MAX] = {
         [WIRE_SECONDS]      = "t",
         [WIRE_TIME]         = "t",
         [WIRE_BOOL]         = "b",
+        [WIRE_RECEIVERS]    = "a{sa{sv}}",
 };
 
 const char *wire_type_signature(WireType t) {
@@ -95,6 +97,9 @@ static void write_json_value(JsonWriter *w, const WireKey *k, const Verdict *v) 
         case WIRE_BOOL:
                 json_boolean(w, *CFIELD(v, k, bool));
                 break;
+        case WIRE_RECEIVERS:
+                predictions_write_json(w, *CFIELD(v, k, Prediction *));
+                break;
         default:
                 json_null(w);
         }
@@ -138,6 +143,8 @@ static int append_bus_value(sd_bus_message *m, const WireKey *k, const Verdict *
                 return sd_bus_message_append(m, "t", (uint64_t) *CFIELD(v, k, usec_t));
         case WIRE_BOOL:
                 return sd_bus_message_append(m, "b", (int) *CFIELD(v, k, bool));
+        case WIRE_RECEIVERS:
+                return predictions_append_bus(m, *CFIELD(v, k, Prediction *));
         default:
                 return -EINVAL;
         }
@@ -229,6 +236,15 @@ static int read_bus_value(sd_bus_message *m, const WireKey *k, Verdict *v) {
                         return r;
                 *FIELD(v, k, bool) = b;
                 return 0;
+        case WIRE_RECEIVERS: {
+                Prediction *p = NULL;
+                r = predictions_read_bus(m, &p);
+                if (r < 0)
+                        return r;
+                predictions_free(*FIELD(v, k, Prediction *));
+                *FIELD(v, k, Prediction *) = p;
+                return 0;
+        }
         default:
                 return -EINVAL;
         }

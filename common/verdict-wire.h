@@ -21,6 +21,7 @@ typedef enum WireType {
         WIRE_SECONDS,           /* usec_t                   "t"   whole seconds; JSON number */
         WIRE_TIME,              /* usec_t CLOCK_REALTIME    "t"   µs; JSON RFC 3339, null for 0 */
         WIRE_BOOL,              /* bool                     "b" */
+        WIRE_RECEIVERS,         /* Prediction *             "a{sa{sv}}" receivers.h */
         _WIRE_TYPE_MAX,
 } WireType;
 

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "address.h"
+#include "receivers.h"
 #include "timeutil.h"
 
 typedef enum VerdictKind {
@@ -54,6 +55,8 @@ typedef struct Verdict {
         char **helo;                    /* the HELO names mail from it is sent with (sorted):
                                          * those checked, persisted; reported as discovered */
         char **sources;                 /* where the address came from: attached when reported */
+        unsigned helo_dns;              /* HELO_DNS_*: what DNS said of helo[0] (daemon/helo.h) */
+        Prediction *receivers;          /* _RECEIVER_MAX predictions, or NULL */
         char *message;
         usec_t ttl;                     /* how long the data behind it stays valid */
         usec_t checked_at;              /* CLOCK_REALTIME */

@@ -84,11 +84,12 @@ static int parse_helo_word(ParseState *s, const char *key, const char *value, ch
                 if (*p <= ' ' || *p >= 0x7f)
                         return config_fail(s, "%s=: HELO name '%s' holds a space or another character that "
                                            "is not printable ASCII: a HELO name is one word", key, QUOTE(value));
-        h = hostname_normalize(value);
+        if (!*value)
+                return config_fail(s, "%s=: empty HELO name", key);
+        /* as the MTA sends it: receivers quote it back as it is */
+        h = strdup(value);
         if (!h)
                 return -ENOMEM;
-        if (!*h)
-                return config_fail(s, "%s=: empty HELO name", key);
         *ret = TAKE_PTR(h);
         return 0;
 }

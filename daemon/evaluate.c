@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "evaluate.h"
+#include "receivers.h"
 #include "hostname.h"
 #include "macro.h"
 #include "strv.h"
@@ -166,6 +167,7 @@ static int evaluate_helo(Verdict *v, const HeloAnswers *helo, size_t n, const Ve
         for (size_t i = 0; i < n; i++)
                 if (strv_extend(&v->helo, helo[i].name) < 0)
                         return -ENOMEM;
+        v->helo_dns = n > 0 ? helo_dns_facts(&helo[0]) : 0;
         if (v->kind != VERDICT_PASS && v->kind != VERDICT_WARN && v->kind != VERDICT_FAIL)
                 return 0;
         r = helo_evaluate(v, helo, n, &ttl);
@@ -245,6 +247,8 @@ int verdict_evaluate(const Address *a,
         }
         if (r >= 0)
                 r = evaluate_helo(v, helo, n_helo, p);
+        if (r >= 0)
+                r = receivers_predict(v);
         if (r < 0)
                 return r;
 

@@ -35,7 +35,7 @@ HeloForm helo_form(const char *helo) {
 bool helo_needs_lookup(const char *helo) {
         _cleanup_free_ char *h = hostname_normalize(helo);
 
-        return h && helo_form(h) == HELO_HOSTNAME && strchr(h, '.');
+        return h && helo_form(h) == HELO_HOSTNAME;
 }
 
 /* 1: no A, AAAA or MX record (every answer negative); 0: some record, or
@@ -60,6 +60,23 @@ static int helo_unresolvable(const HeloAnswers *h, uint32_t *min_ttl) {
 }
 
 /* The reason, and the message's clause for it: "; " and a sentence naming the HELO name. */
+unsigned helo_dns_facts(const HeloAnswers *h) {
+        static const unsigned bit[_HELO_LOOKUP_MAX] = { HELO_DNS_A, HELO_DNS_AAAA, HELO_DNS_MX };
+        unsigned f = 0;
+
+        for (int i = 0; i < _HELO_LOOKUP_MAX; i++) {
+                const DnsReply *r = h->reply[i];
+                if (!r)
+                        continue;
+                f |= HELO_DNS_ASKED;
+                if (r->status == DNS_ANSWER)
+                        f |= bit[i];
+                else if (!dns_status_is_negative(r->status))
+                        f |= HELO_DNS_TEMP;
+        }
+        return f;
+}
+
 static int add(Verdict *v, Reason reason, const char *what, const char *name) {
         v->reasons |= REASON_BIT(reason);
         return strextendf(&v->message, "; HELO name %s %s", name, what);
@@ -85,14 +102,14 @@ int helo_evaluate(Verdict *v, const HeloAnswers *h, size_t n, uint32_t *min_ttl)
                         if (!strchr(name, '.'))
                                 r = add(v, REASON_HELO_NOT_FQDN, "is not fully qualified: Postfix "
                                         "receivers with reject_non_fqdn_helo_hostname refuse it (504), spam filters "
-                                        "score it", name);
-                        else if (helo_unresolvable(&h[i], min_ttl))
+                                        "score it", h[i].name);
+                        if (r >= 0 && helo_unresolvable(&h[i], min_ttl))
                                 r = add(v, REASON_HELO_UNRESOLVABLE, "has no A, AAAA or MX record: "
                                         "Postfix receivers with reject_unknown_helo_hostname refuse it (450), "
-                                        "spam filters score it", name);
+                                        "spam filters score it", h[i].name);
                         if (r >= 0 && v->confirmed && !strv_contains(v->confirmed, name))
                                 r = add(v, REASON_HELO_MISMATCH, "is not a confirming PTR name: spam filters score "
-                                        "this (RFC 5321 forbids rejecting on it)", name);
+                                        "this (RFC 5321 forbids rejecting on it)", h[i].name);
                         break;
                 }
         }

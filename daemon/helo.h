@@ -15,17 +15,27 @@ typedef enum HeloForm {
 } HeloForm;
 
 HeloForm helo_form(const char *helo);
-/* Whether the unresolvable check asks DNS about it: a host name with a dot.
- * An address literal is never looked up (as in Postfix); a name without a
- * dot is helo-not-fqdn already. */
+/* Whether the unresolvable check asks DNS about it: a host name, as Postfix
+ * asks (res_query(), without search domains: a name without a dot is asked
+ * as it is). An address literal is never looked up. */
 bool helo_needs_lookup(const char *helo);
 
 enum { HELO_LOOKUP_A, HELO_LOOKUP_AAAA, HELO_LOOKUP_MX, _HELO_LOOKUP_MAX };
+
+/* What DNS said of a HELO name (Verdict.helo_dns, for helo[0]): the
+ * receivers' predictions rest on it. */
+#define HELO_DNS_ASKED  (1u << 0)
+#define HELO_DNS_A      (1u << 1)
+#define HELO_DNS_AAAA   (1u << 2)
+#define HELO_DNS_MX     (1u << 3)
+#define HELO_DNS_TEMP   (1u << 4)       /* some question had no answer */
 
 typedef struct HeloAnswers {
         const char *name;
         const DnsReply *reply[_HELO_LOOKUP_MAX];        /* NULL when not asked */
 } HeloAnswers;
+
+unsigned helo_dns_facts(const HeloAnswers *h);
 
 /* Adds the HELO reasons and their message clauses to a definitive verdict
  * (v->confirmed decides helo-mismatch), and lowers *min_ttl to the TTL of

@@ -111,6 +111,7 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
                 if (m->hooks.properties_changed)
                         m->hooks.properties_changed(m, "Addresses");
         }
+        manager_list_advice_candidates(m);
         manager_update_advice(m);
         manager_set_summary(m);
         manager_arm_timer(m);

@@ -30,6 +30,8 @@ void manager_trim(Manager *m);
 /* manager-advice.c: give the advice that takes several verdicts (after
  * any watched verdict or the watched set changed). */
 void manager_update_advice(Manager *m);
+/* Which watched entries take part: after the watched set changed. */
+void manager_list_advice_candidates(Manager *m);
 
 /* manager-persist.c */
 int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata);

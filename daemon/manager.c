@@ -473,6 +473,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->timer);
         sd_event_source_disable_unref(m->save_timer);
         free(m->watched);
+        free(m->advice_candidates);
         strv_free(m->notes);
         strv_free(m->helo_names);
         config_done(&m->config);

@@ -56,6 +56,8 @@ struct Manager {
         size_t n_mta_watches;
         sd_event_source *mta_settle;    /* waits for a burst of changes to end */
         struct DiscoverWaiter *discover_waiters;
+        Entry **advice_candidates;      /* watched, sent from by a Postfix service */
+        size_t n_advice_candidates;
 
         usec_t last_refresh;            /* CLOCK_REALTIME, 0 = never */
         usec_t next_refresh;

@@ -11,15 +11,20 @@
 #include "atomic-file.h"
 #include "log.h"
 #include "macro.h"
+#include "receivers.h"
 #include "state.h"
 #include "strv.h"
 
-/* Version 2 added the HELO names checked (field 5); version 1 files are
- * read as having none, so their verdicts are checked again when the
- * address is sent from with a HELO name. */
+/* Version 2 added the HELO names checked (field 5) and what DNS said of
+ * the first (field 9, for the receivers' predictions); version 1 files are
+ * read as having none, so their verdicts are checked again when the address
+ * is sent from with a HELO name. */
 #define STATE_MAGIC "ptrwatch-state 2"
 #define STATE_MAGIC_V1 "ptrwatch-state 1"
-#define N_FIELDS 10
+#define N_FIELDS 11
+#define N_FIELDS_V1 9
+/* Where version 1's fields go among version 2's. */
+static const int v1_fields[N_FIELDS_V1] = { 0, 1, 2, 3, 4, 6, 7, 8, 10 };
 
 void verdicts_free(Verdict **v, size_t n) {
         for (size_t i = 0; v && i < n; i++)
@@ -74,7 +79,8 @@ int state_format(Verdict * const *v, size_t n, char **ret, size_t *ret_size) {
                 put_list(f, v[i]->confirmed);
                 fputc('\t', f);
                 put_list(f, v[i]->helo);
-                fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t", v[i]->ttl, v[i]->checked_at, v[i]->expires_at);
+                fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%u\t", v[i]->ttl, v[i]->checked_at,
+                        v[i]->expires_at, v[i]->helo_dns);
                 put_escaped(f, v[i]->message ? v[i]->message : "");
                 fputc('\n', f);
         }
@@ -157,17 +163,19 @@ static int parse_u64(const char *s, uint64_t *ret) {
 
 static int parse_entry(char *line, int version, Verdict **ret, const char **why) {
         _cleanup_(verdict_freep) Verdict *v = NULL;
-        char *field[N_FIELDS], *p = line, empty[] = "";
-        int n_fields = version == 1 ? N_FIELDS - 1 : N_FIELDS;
+        char *field[N_FIELDS], *p = line, empty[] = "", zero[] = "0";
+        int n_fields = version == 1 ? N_FIELDS_V1 : N_FIELDS;
+        uint64_t helo_dns;
         Address a;
         int k;
 
+        /* version 1 had no HELO names and no HELO facts */
+        field[5] = empty;
+        field[9] = zero;
         /* Split on tabs: the message is last and may not hold a raw tab. */
         for (int i = 0; i < n_fields; i++) {
                 char *t = strchr(p, '\t');
-                /* version 1 had no HELO names: field 5 is empty */
-                int f = version == 1 && i >= 5 ? i + 1 : i;
-                field[f] = p;
+                field[version == 1 ? v1_fields[i] : i] = p;
                 if (i < n_fields - 1) {
                         if (!t)
                                 return *why = "too few fields", -EBADMSG;
@@ -176,8 +184,6 @@ static int parse_entry(char *line, int version, Verdict **ret, const char **why)
                 } else if (t)
                         return *why = "too many fields", -EBADMSG;
         }
-        if (version == 1)
-                field[5] = empty;
 
         if (address_parse(field[0], &a, NULL) < 0)
                 return *why = "malformed address", -EBADMSG;
@@ -208,15 +214,22 @@ static int parse_entry(char *line, int version, Verdict **ret, const char **why)
         if (v->expires_at < v->checked_at)
                 return *why = "expires before it was checked", -EBADMSG;
         char *end;
-        if (unescape_field(field[9], &end, '\t') < 0 || end)
+        if (parse_u64(field[9], &helo_dns) < 0 || helo_dns > UINT16_MAX)
+                return *why = "malformed HELO facts", -EBADMSG;
+        v->helo_dns = (unsigned) helo_dns;
+        if (unescape_field(field[10], &end, '\t') < 0 || end)
                 return *why = "malformed message", -EBADMSG;
         /* D-Bus carries only UTF-8: one bad byte here would fail every GetVerdicts. */
         if (!strv_is_utf8(v->ptr) || !strv_is_utf8(v->confirmed) || !strv_is_utf8(v->helo) ||
-            !utf8_is_valid(field[9]))
+            !utf8_is_valid(field[10]))
                 return *why = "not valid UTF-8", -EBADMSG;
-        v->message = strdup(field[9]);
+        v->message = strdup(field[10]);
         if (!v->message)
                 return -ENOMEM;
+        /* the predictions are not stored: made again from what is */
+        k = receivers_predict(v);
+        if (k < 0)
+                return k;
         v->watched = true;
         *ret = TAKE_PTR(v);
         return 0;

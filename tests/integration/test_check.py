@@ -166,7 +166,7 @@ class CheckEngine(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         lines = p.stdout.splitlines()
         self.assertEqual(lines[0], "2 addresses: 1 pass, 1 fail")
-        self.assertEqual(lines[1].split(), ["ADDRESS", "VERDICT", "PTR", "HELO", "DETAIL"])
+        self.assertEqual(lines[1].split(), ["ADDRESS", "VERDICT", "PTR", "HELO", "RECEIVERS", "DETAIL"])
         self.assertEqual(lines[2].split()[:3], ["192.0.2.10", "pass", "mail.example.test"])
         self.assertEqual(lines[3].split()[:3], ["192.0.2.11", "fail", "-"])
         self.assertIn("does not have a PTR record in DNS", lines[3])

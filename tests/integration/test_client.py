@@ -66,7 +66,7 @@ class Status(unittest.TestCase):
         self.assertEqual(p.returncode, 2, p.stderr)
         lines = p.stdout.splitlines()
         self.assertEqual(lines[0], "4 addresses: 3 pass, 1 fail")
-        self.assertEqual(lines[1].split(), ["ADDRESS", "VERDICT", "PTR", "HELO", "DETAIL"])
+        self.assertEqual(lines[1].split(), ["ADDRESS", "VERDICT", "PTR", "HELO", "RECEIVERS", "DETAIL"])
         rows = {l.split()[0]: l.split() for l in lines[2:6]}
         self.assertEqual(set(rows), set(WATCHED))
         self.assertEqual(rows["192.0.2.10"][1:3], ["pass", "mail.example.test"])

@@ -329,7 +329,7 @@ class HeloChecks(unittest.TestCase):
         self.assertIn("reject_invalid_helo_hostname refuse it (501)", v["2001:db8::25"]["message"])
         # the table shows the HELO names
         t = subprocess.run([PTRWATCHD, "--config", conf, "--check", "192.0.2.10"], capture_output=True, text=True)
-        self.assertEqual(t.stdout.splitlines()[1].split(), ["ADDRESS", "VERDICT", "PTR", "HELO", "DETAIL"])
+        self.assertEqual(t.stdout.splitlines()[1].split(), ["ADDRESS", "VERDICT", "PTR", "HELO", "RECEIVERS", "DETAIL"])
 
 
 class Daemon(unittest.TestCase):

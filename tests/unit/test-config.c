@@ -99,7 +99,7 @@ static void test_full_file(void **state) {
         assert_string_equal(c.addresses.items[1].source, "static");
         assert_null(c.addresses.items[1].helo);
         assert_int_equal(c.discover, DISCOVER_ROUTE | DISCOVER_DNS);
-        assert_string_equal(c.helo_name, "mail.example.com");
+        assert_string_equal(c.helo_name, "Mail.Example.COM.");   /* as the MTA sends it */
         assert_int_equal(c.n_whoami, 3);
         assert_int_equal(c.whoami[0].style, WHOAMI_TXT_CHAOS);
         assert_int_equal(c.whoami[1].style, WHOAMI_ADDRESS);
@@ -136,8 +136,8 @@ static void test_identities(void **state) {
         assert_null(error);
         assert_int_equal(c.addresses.n, 3);
         assert_string_equal(address_to_string(&c.addresses.items[0].address, buf), "203.0.113.5");
-        assert_string_equal(c.addresses.items[0].helo, "mail2.example.com");
-        assert_string_equal(c.addresses.items[1].helo, "[ipv6:2001:db8::25]");
+        assert_string_equal(c.addresses.items[0].helo, "Mail2.Example.COM.");     /* as sent */
+        assert_string_equal(c.addresses.items[1].helo, "[IPv6:2001:db8::25]");
         assert_null(c.addresses.items[2].helo);
         assert_string_equal(c.helo_name, "[192.0.2.10]");
         assert_int_equal(c.discover, DISCOVER_ROUTE | DISCOVER_POSTFIX | DISCOVER_EXIM);

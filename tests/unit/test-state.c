@@ -83,8 +83,10 @@ static void test_malformed(void **state) {
                 "ptrwatch-state 3\nend 0\n",
                 /* version 2: ten fields, the HELO names fifth */
                 "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\t1\t1\t2\tm\nend 1\n",
-                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tmail.,,x\t1\t1\t2\tm\nend 1\n",
-                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tm\\xff\t1\t1\t2\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tmail.,,x\t1\t1\t2\t0\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tm\\xff\t1\t1\t2\t0\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\t\t1\t1\t2\tx\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\t\t1\t1\t2\t99999999\tm\nend 1\n",
                 "ptrwatch-state 1\n",
                 "ptrwatch-state 1\nend 1\n",
                 "ptrwatch-state 1\nend 0\nmore\n",
@@ -127,7 +129,7 @@ static void test_malformed(void **state) {
         /* version 1 (no HELO names) still loads; version 2 with them */
         {
                 static const char v1[] = "ptrwatch-state 1\n192.0.2.1\tpass\t\tmail.example.test\tmail.example.test\t1\t1\t2\tm\nend 1\n";
-                static const char v2[] = "ptrwatch-state 2\n192.0.2.1\tpass\t\tmail.example.test\tmail.example.test\tmail.example.test\t1\t1\t2\tm\nend 1\n";
+                static const char v2[] = "ptrwatch-state 2\n192.0.2.1\tpass\t\tmail.example.test\tmail.example.test\tmail.example.test\t1\t1\t2\t3\tm\nend 1\n";
                 Verdict **v = NULL;
                 size_t n = 0;
                 assert_int_equal(state_parse(v1, strlen(v1), &v, &n, NULL), 0);
@@ -138,6 +140,11 @@ static void test_malformed(void **state) {
                 assert_int_equal(state_parse(v2, strlen(v2), &v, &n, NULL), 0);
                 assert_string_equal(v[0]->helo[0], "mail.example.test");
                 assert_int_equal(v[0]->expires_at, 2);
+                assert_int_equal(v[0]->helo_dns, 3);
+                /* the predictions, made again from what was stored */
+                assert_non_null(v[0]->receivers);
+                assert_int_equal(v[0]->receivers[RECEIVER_POSTFIX_UNKNOWN_CLIENT].action, ACTION_ACCEPT);
+                assert_int_equal(v[0]->receivers[RECEIVER_POSTFIX_UNKNOWN_HELO].action, ACTION_ACCEPT);
                 verdicts_free(v, n);
         }
         /* a NUL byte inside */

@@ -298,7 +298,7 @@ static void test_helo_form(void **state) {
                                  cases[i].form);
         }
         assert_true(helo_needs_lookup("Mail.Example.TEST."));
-        assert_false(helo_needs_lookup("mail"));
+        assert_true(helo_needs_lookup("mail"));
         assert_false(helo_needs_lookup("[192.0.2.10]"));
         assert_false(helo_needs_lookup("bad..name"));
 }
