@@ -20,6 +20,7 @@ const WireKey verdict_wire_keys[] = {
         KEY("helo",         WIRE_STRV,         helo),
         KEY("sources",      WIRE_STRV,         sources),
         KEY("receivers",    WIRE_RECEIVERS,    receivers),
+        KEY("authority",    WIRE_AUTHORITY,    authority),
         KEY("message",      WIRE_STRING,       message, .if_null = "not checked yet"),
         KEY("ttl",          WIRE_SECONDS,      ttl),
         KEY("checked_at",   WIRE_TIME,         checked_at),
@@ -40,6 +41,7 @@ static const char * const wire_signatures[_WIRE_TYPE_MAX] = {
         [WIRE_TIME]         = "t",
         [WIRE_BOOL]         = "b",
         [WIRE_RECEIVERS]    = "a{sa{sv}}",
+        [WIRE_AUTHORITY]    = "a{sv}",
 };
 
 const char *wire_type_signature(WireType t) {
@@ -100,6 +102,9 @@ static void write_json_value(JsonWriter *w, const WireKey *k, const Verdict *v) 
         case WIRE_RECEIVERS:
                 predictions_write_json(w, *CFIELD(v, k, Prediction *));
                 break;
+        case WIRE_AUTHORITY:
+                authority_write_json(w, *CFIELD(v, k, Authority *));
+                break;
         default:
                 json_null(w);
         }
@@ -145,6 +150,8 @@ static int append_bus_value(sd_bus_message *m, const WireKey *k, const Verdict *
                 return sd_bus_message_append(m, "b", (int) *CFIELD(v, k, bool));
         case WIRE_RECEIVERS:
                 return predictions_append_bus(m, *CFIELD(v, k, Prediction *));
+        case WIRE_AUTHORITY:
+                return authority_append_bus(m, *CFIELD(v, k, Authority *));
         default:
                 return -EINVAL;
         }
@@ -236,6 +243,15 @@ static int read_bus_value(sd_bus_message *m, const WireKey *k, Verdict *v) {
                         return r;
                 *FIELD(v, k, bool) = b;
                 return 0;
+        case WIRE_AUTHORITY: {
+                Authority *a = NULL;
+                r = authority_read_bus(m, &a);
+                if (r < 0)
+                        return r;
+                authority_free(*FIELD(v, k, Authority *));
+                *FIELD(v, k, Authority *) = a;
+                return 0;
+        }
         case WIRE_RECEIVERS: {
                 Prediction *p = NULL;
                 r = predictions_read_bus(m, &p);

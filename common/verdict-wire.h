@@ -22,6 +22,7 @@ typedef enum WireType {
         WIRE_TIME,              /* usec_t CLOCK_REALTIME    "t"   µs; JSON RFC 3339, null for 0 */
         WIRE_BOOL,              /* bool                     "b" */
         WIRE_RECEIVERS,         /* Prediction *             "a{sa{sv}}" receivers.h */
+        WIRE_AUTHORITY,         /* Authority *              "a{sv}"  JSON null for none */
         _WIRE_TYPE_MAX,
 } WireType;
 

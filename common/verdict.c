@@ -118,6 +118,7 @@ Verdict *verdict_free(Verdict *v) {
         strv_free(v->helo);
         strv_free(v->sources);
         predictions_free(v->receivers);
+        authority_free(v->authority);
         free(v->message);
         free(v);
         return NULL;
@@ -131,12 +132,14 @@ Verdict *verdict_copy(const Verdict *v) {
         *c = *v;
         c->ptr = c->confirmed = c->helo = c->sources = NULL;
         c->receivers = NULL;
+        c->authority = NULL;
         c->message = NULL;
         if ((v->ptr && !(c->ptr = strv_copy(v->ptr))) ||
             (v->confirmed && !(c->confirmed = strv_copy(v->confirmed))) ||
             (v->helo && !(c->helo = strv_copy(v->helo))) ||
             (v->sources && !(c->sources = strv_copy(v->sources))) ||
             (v->receivers && !(c->receivers = predictions_copy(v->receivers))) ||
+            (v->authority && !(c->authority = authority_copy(v->authority))) ||
             (v->message && !(c->message = strdup(v->message))))
                 return verdict_free(c);
         return c;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "address.h"
+#include "authority.h"
 #include "receivers.h"
 #include "timeutil.h"
 
@@ -57,6 +58,7 @@ typedef struct Verdict {
         char **sources;                 /* where the address came from: attached when reported */
         unsigned helo_dns;              /* HELO_DNS_*: what DNS said of helo[0] (daemon/helo.h) */
         Prediction *receivers;          /* _RECEIVER_MAX predictions, or NULL */
+        Authority *authority;           /* who holds the reverse zone; NULL for a pass */
         char *message;
         usec_t ttl;                     /* how long the data behind it stays valid */
         usec_t checked_at;              /* CLOCK_REALTIME */

@@ -60,6 +60,10 @@ void alert_emit(AlertCondition c, const Verdict *old, const Verdict *new) {
                                         "PTRWATCH_OLD_VERDICT=%s", was,
                                         "PTRWATCH_REASONS=%s", reasons,
                                         "PTRWATCH_PTR=%s", ptr,
+                                        "PTRWATCH_ZONE=%s", new->authority && new->authority->zone ?
+                                                            new->authority->zone : "",
+                                        "PTRWATCH_CONTACT=%s", new->authority && new->authority->contact ?
+                                                               new->authority->contact : "",
                                         NULL);
                 if (r >= 0)
                         return;

@@ -3,6 +3,7 @@
 #include <getdns/getdns.h>
 #include <stdlib.h>
 
+#include "authority-lookup.h"
 #include "checker.h"
 #include "hostname.h"
 #include "log.h"
@@ -41,6 +42,8 @@ struct Check {
         Verdict *fallback;      /* made up front: reported if evaluating fails */
         Verdict *first;         /* a negative verdict, while its answers are asked again */
         char **helo;            /* the HELO names to check with */
+        Verdict *final;         /* a warn or fail, while who holds its zone is asked */
+        AuthorityLookup *authority;
         HeloLookup *helo_lookups;       /* one per HELO name */
         HeloQuery *helo_queries;        /* _HELO_LOOKUP_MAX per HELO name */
         size_t n_pending;
@@ -68,6 +71,8 @@ static Check *check_free(Check *k) {
         free(k->lookups);
         verdict_free(k->fallback);
         verdict_free(k->first);
+        verdict_free(k->final);
+        authority_lookup_free(k->authority);
         dns_reply_done(&k->ptr);
         for (size_t i = 0; k->helo_lookups && i < strv_length(k->helo); i++)
                 for (int j = 0; j < _HELO_LOOKUP_MAX; j++)
@@ -152,6 +157,40 @@ static Verdict *check_settle(Check *k, Verdict *second) {
         return second;
 }
 
+/* The verdict is made: to the caller, and the check goes. */
+static void check_deliver(Check *k, Verdict *v) {
+        check_unlink(k);
+        k->callback(v, k->userdata);
+        check_free(k);
+}
+
+static void on_authority_found(Authority *a, void *userdata) {
+        Check *k = userdata;
+        Verdict *v = TAKE_PTR(k->final);
+        char rname[REVERSE_NAME_MAX];
+
+        v->authority = a;
+        address_reverse_name(&k->address, rname);
+        if (authority_describe(v, k->ptr.cname_end ?: rname) < 0)
+                log_error("Out of memory saying who holds the reverse zone");
+        check_deliver(k, v);
+}
+
+/* A warn or fail says who can fix it: ask who holds the reverse zone. */
+static bool check_ask_authority(Check *k, Verdict *v) {
+        char rname[REVERSE_NAME_MAX];
+
+        if (v->kind != VERDICT_WARN && v->kind != VERDICT_FAIL)
+                return false;
+        address_reverse_name(&k->address, rname);
+        k->final = v;
+        if (authority_lookup_start(k->checker->resolver, &k->ptr, rname, on_authority_found, k, &k->authority) < 0) {
+                k->final = NULL;
+                return false;
+        }
+        return true;
+}
+
 static void check_finish(Check *k) {
         usec_t t = now(CLOCK_REALTIME);
         Verdict *v = NULL;
@@ -174,7 +213,8 @@ static void check_finish(Check *k) {
                 v = TAKE_PTR(k->first);         /* could not ask: the answer stands as it is */
         } else if (r >= 0 && k->first)
                 v = check_settle(k, v);
-        check_unlink(k);
+        if (r >= 0 && check_ask_authority(k, v))
+                return;
         if (r < 0) {
                 /* Out of memory: a temperror, retried with backoff, never a
                  * definitive verdict that would be saved or re-checked at once. */
@@ -185,8 +225,7 @@ static void check_finish(Check *k) {
                 v->ttl = VERDICT_RETRY_MIN_USEC;
                 v->expires_at = t + v->ttl;
         }
-        k->callback(v, k->userdata);
-        check_free(k);
+        check_deliver(k, v);
 }
 
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,44 @@ static bool record_owned_by(const getdns_dict *rr, const uint8_t *owner, size_t 
                wire_name_equal(b, owner, owner_size);
 }
 
+static char *mailbox_from_wire(const getdns_bindata *b) {
+        size_t n = b ? wire_name_length(b->data, b->size) : 0;
+        char *s = NULL, *at;
+
+        if (n < 2)
+                return NULL;
+        for (size_t i = 0; b->data[i]; i += 1 + (size_t) b->data[i]) {
+                const uint8_t *label = b->data + i + 1;
+                size_t len = b->data[i];
+
+                for (size_t k = 0; k < len; k++)
+                        if (label[k] < 0x21 || label[k] > 0x7e || label[k] == '@') {
+                                free(s);
+                                return NULL;
+                        }
+                if (strextendf(&s, "%s%.*s", i == 0 ? "" : i == 1 + (size_t) b->data[0] ? "@" : ".",
+                               (int) len, (const char *) label) < 0)
+                        return NULL;
+        }
+        at = strchr(s, '@');
+        for (char *c = at; c && *c; c++)        /* the domain in lower case; the local part as it is */
+                *c = (char) tolower((unsigned char) *c);
+        return s;
+}
+
+/* The SOA record rr: its owner is the zone's apex. */
+static int read_soa(const getdns_dict *rr, DnsReply *r) {
+        getdns_bindata *owner = NULL, *rname = NULL;
+
+        if (r->soa_zone || getdns_dict_get_bindata(rr, "name", &owner) != GETDNS_RETURN_GOOD)
+                return 0;
+        r->soa_zone = name_from_bindata(owner);
+        r->soa_mname = record_name(rr, "/rdata/mname");
+        if (getdns_dict_get_bindata(rr, "/rdata/rname", &rname) == GETDNS_RETURN_GOOD)
+                r->soa_contact = mailbox_from_wire(rname);
+        return r->soa_zone ? 0 : -ENOMEM;
+}
+
 /* Follow CNAMEs from qname within the answer; collect the RRset of qtype at
  * the end of the chain. Every CNAME followed counts towards *min_ttl, also
  * when the chain ends in nothing (NXDOMAIN or NODATA after a CNAME). Owner
@@ -142,15 +181,20 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
                                 continue;
 
                         if (type == qtype) {
-                                if (qtype == GETDNS_RRTYPE_PTR || qtype == GETDNS_RRTYPE_MX) {
-                                        char *target = record_name(rr, qtype == GETDNS_RRTYPE_PTR ? "/rdata/ptrdname"
-                                                                                                  : "/rdata/exchange");
+                                if (qtype == GETDNS_RRTYPE_PTR || qtype == GETDNS_RRTYPE_MX ||
+                                    qtype == GETDNS_RRTYPE_NS) {
+                                        char *target = record_name(rr, qtype == GETDNS_RRTYPE_PTR ? "/rdata/ptrdname" :
+                                                                       qtype == GETDNS_RRTYPE_MX ? "/rdata/exchange" :
+                                                                                                   "/rdata/nsdname");
                                         if (!target)
                                                 continue;
                                         if (strv_push(&r->names, target) < 0)
                                                 return -ENOMEM;
                                 } else if (qtype == GETDNS_RRTYPE_TXT) {
                                         if (add_txt(r, rr) < 0)
+                                                return -ENOMEM;
+                                } else if (qtype == GETDNS_RRTYPE_SOA) {
+                                        if (read_soa(rr, r) < 0)
                                                 return -ENOMEM;
                                 } else if (add_address(r, rr, qtype) < 0)
                                         return -ENOMEM;
@@ -164,6 +208,11 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
                                         *min_ttl = MIN(*min_ttl, ttl);
                                 }
                         }
+                }
+                if (hop > 0 && !r->cname_end) {
+                        /* where the chain led: an RFC 2317 delegation's child */
+                        getdns_bindata end = { .size = owner_size, .data = (uint8_t *) owner };
+                        r->cname_end = name_from_bindata(&end);
                 }
                 if (found || !cname)
                         return found;
@@ -180,8 +229,11 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
         return -ELOOP;
 }
 
-/* RFC 2308 §5: the negative TTL is min(SOA TTL, SOA MINIMUM). */
-static bool negative_ttl(const getdns_dict *reply, uint32_t *ret) {
+/* RFC 1035 §3.3.13: RNAME is a mailbox, its first label the local part
+ * (which may hold dots: "noc\.team.isp.example." is noc.team@isp.example). */
+/* RFC 2308 §5: the negative TTL is min(SOA TTL, SOA MINIMUM). The SOA's
+ * owner, the zone's apex, goes into r. */
+static bool negative_ttl(const getdns_dict *reply, uint32_t *ret, DnsReply *r) {
         getdns_list *authority = NULL;
         size_t n = 0;
 
@@ -196,6 +248,7 @@ static bool negative_ttl(const getdns_dict *reply, uint32_t *ret) {
                     record_get(rr, &type, &klass, &ttl) && type == GETDNS_RRTYPE_SOA &&
                     getdns_dict_get_int(rr, "/rdata/minimum", &minimum) == GETDNS_RETURN_GOOD) {
                         *ret = MIN(ttl, dns_ttl_sanitize(minimum));
+                        (void) read_soa(rr, r);
                         return true;
                 }
         }
@@ -283,7 +336,7 @@ int dns_reply_from_getdns(getdns_callback_type_t type, const getdns_dict *respon
                 r.addresses = mfree(r.addresses);
                 r.n_addresses = 0;
                 r.status = rcode == RCODE_NXDOMAIN ? DNS_NXDOMAIN : DNS_NODATA;
-                r.has_ttl = negative_ttl(reply, &neg);
+                r.has_ttl = negative_ttl(reply, &neg, &r);
                 if (r.has_ttl)
                         r.ttl = MIN(neg, chain_ttl);
         }

@@ -6,6 +6,10 @@
 void dns_reply_done(DnsReply *r) {
         if (!r)
                 return;
+        r->soa_zone = mfree(r->soa_zone);
+        r->soa_mname = mfree(r->soa_mname);
+        r->soa_contact = mfree(r->soa_contact);
+        r->cname_end = mfree(r->cname_end);
         r->names = strv_free(r->names);
         free(r->addresses);
         r->addresses = NULL;

@@ -37,6 +37,12 @@ typedef struct DnsReply {
         uint32_t ttl;
         bool has_ttl;
         const char *why;        /* DNS_INVALID: a static sentence */
+        /* Who holds the zone: the SOA of a negative answer's authority
+         * section, or of an SOA answer. */
+        char *soa_zone;         /* its owner: the zone's apex */
+        char *soa_mname;
+        char *soa_contact;      /* RNAME as a mail address (RFC 1035 §3.3.13) */
+        char *cname_end;        /* the name a CNAME chain from the question led to */
 } DnsReply;
 
 void dns_reply_done(DnsReply *r);

@@ -15,16 +15,19 @@
 #include "state.h"
 #include "strv.h"
 
-/* Version 2 added the HELO names checked (field 5) and what DNS said of
- * the first (field 9, for the receivers' predictions); version 1 files are
- * read as having none, so their verdicts are checked again when the address
- * is sent from with a HELO name. */
+/* Version 2 added the HELO names checked (field 5), what DNS said of the
+ * first (field 9, for the receivers' predictions) and who holds the reverse
+ * zone (field 10: zone, contact, classless 0/1, registry, name servers; "-"
+ * for none); version 1 files are read as having none, so their verdicts
+ * are checked again when the address is sent from with a HELO name. */
 #define STATE_MAGIC "ptrwatch-state 2"
 #define STATE_MAGIC_V1 "ptrwatch-state 1"
-#define N_FIELDS 11
+#define N_FIELDS 12
 #define N_FIELDS_V1 9
 /* Where version 1's fields go among version 2's. */
-static const int v1_fields[N_FIELDS_V1] = { 0, 1, 2, 3, 4, 6, 7, 8, 10 };
+static const int v1_fields[N_FIELDS_V1] = { 0, 1, 2, 3, 4, 6, 7, 8, 11 };
+
+static void put_authority(FILE *f, const Authority *a);
 
 void verdicts_free(Verdict **v, size_t n) {
         for (size_t i = 0; v && i < n; i++)
@@ -81,6 +84,9 @@ int state_format(Verdict * const *v, size_t n, char **ret, size_t *ret_size) {
                 put_list(f, v[i]->helo);
                 fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%u\t", v[i]->ttl, v[i]->checked_at,
                         v[i]->expires_at, v[i]->helo_dns);
+                if (v[i]->authority && v[i]->authority->zone)
+                        put_authority(f, v[i]->authority);
+                fputc('\t', f);
                 put_escaped(f, v[i]->message ? v[i]->message : "");
                 fputc('\n', f);
         }
@@ -151,6 +157,42 @@ static int parse_list(char *s, char ***ret) {
         return 0;
 }
 
+static void put_authority(FILE *f, const Authority *a) {
+        char *fixed[] = { a->zone, a->contact ?: (char *) "-", (char *) (a->classless ? "1" : "0"),
+                          a->registry ?: (char *) "-", NULL };
+
+        put_list(f, fixed);
+        if (a->nameservers) {
+                fputc(',', f);
+                put_list(f, a->nameservers);
+        }
+}
+
+static int parse_authority(char *field, Authority **ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        Authority *a;
+
+        *ret = NULL;
+        if (!*field)
+                return 0;
+        if (parse_list(field, &l) < 0 || strv_length(l) < 4 || !strv_is_utf8(l) ||
+            (!streq(l[2], "0") && !streq(l[2], "1")))
+                return -EBADMSG;
+        a = calloc(1, sizeof(Authority));
+        if (!a)
+                return -ENOMEM;
+        a->classless = streq(l[2], "1");
+        a->zone = TAKE_PTR(l[0]);
+        a->contact = streq(l[1], "-") ? NULL : TAKE_PTR(l[1]);
+        a->registry = streq(l[3], "-") ? NULL : TAKE_PTR(l[3]);
+        if (l[4] && !(a->nameservers = strv_copy(l + 4))) {
+                authority_free(a);
+                return -ENOMEM;
+        }
+        *ret = a;
+        return 0;
+}
+
 static int parse_u64(const char *s, uint64_t *ret) {
         char *e;
 
@@ -172,6 +214,7 @@ static int parse_entry(char *line, int version, Verdict **ret, const char **why)
         /* version 1 had no HELO names and no HELO facts */
         field[5] = empty;
         field[9] = zero;
+        field[10] = empty;
         /* Split on tabs: the message is last and may not hold a raw tab. */
         for (int i = 0; i < n_fields; i++) {
                 char *t = strchr(p, '\t');
@@ -217,13 +260,18 @@ static int parse_entry(char *line, int version, Verdict **ret, const char **why)
         if (parse_u64(field[9], &helo_dns) < 0 || helo_dns > UINT16_MAX)
                 return *why = "malformed HELO facts", -EBADMSG;
         v->helo_dns = (unsigned) helo_dns;
-        if (unescape_field(field[10], &end, '\t') < 0 || end)
+        k = parse_authority(field[10], &v->authority);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0)
+                return *why = "malformed authority", -EBADMSG;
+        if (unescape_field(field[11], &end, '\t') < 0 || end)
                 return *why = "malformed message", -EBADMSG;
         /* D-Bus carries only UTF-8: one bad byte here would fail every GetVerdicts. */
         if (!strv_is_utf8(v->ptr) || !strv_is_utf8(v->confirmed) || !strv_is_utf8(v->helo) ||
-            !utf8_is_valid(field[10]))
+            !utf8_is_valid(field[11]))
                 return *why = "not valid UTF-8", -EBADMSG;
-        v->message = strdup(field[10]);
+        v->message = strdup(field[11]);
         if (!v->message)
                 return -ENOMEM;
         /* the predictions are not stored: made again from what is */

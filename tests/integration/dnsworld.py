@@ -26,6 +26,7 @@ PRIMARY_ZONES = {
     "2.0.192.in-addr.arpa": "2.0.192.in-addr.arpa.zone",
     "113.0.203.in-addr.arpa": "113.0.203.in-addr.arpa.zone",
     "0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa": "0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.zone",
+    "8.b.d.0.1.0.0.2.ip6.arpa": "8.b.d.0.1.0.0.2.ip6.arpa.zone",       # the registry's, undelegated
 }
 CLASSLESS_ZONES = {
     "0/26.113.0.203.in-addr.arpa": "0-26.113.0.203.in-addr.arpa.zone",

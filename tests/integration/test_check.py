@@ -18,8 +18,8 @@ PTRWATCHD = os.environ.get("PTRWATCHD", "ptrwatchd")
 MAXRSS = os.environ.get("MAXRSS", "maxrss")
 world = None
 
-CONTRACT_KEYS = {"address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "sources", "message",
-                 "ttl", "checked_at", "expires_at", "stale", "watched"}
+CONTRACT_KEYS = {"address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "sources", "receivers",
+                 "authority", "message", "ttl", "checked_at", "expires_at", "stale", "watched"}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 # address: (verdict, reasons, ptr (None: don't compare), confirmed, ttl)
@@ -119,7 +119,12 @@ class CheckEngine(unittest.TestCase):
 
     def test_no_ptr_message(self):
         _, doc = check_json(self, ["192.0.2.11"], world.config())
-        self.assertEqual(doc[0]["message"], "IP address 192.0.2.11 does not have a PTR record in DNS")
+        # the contract's sentence, then who to ask and for what (part two)
+        self.assertEqual(doc[0]["message"].split("; ")[0], "IP address 192.0.2.11 does not have a PTR record in DNS")
+        self.assertIn("; ask hostmaster@example.test (the zone 2.0.192.in-addr.arpa) for a PTR record for "
+                      "11.2.0.192.in-addr.arpa pointing to your mail server's host name", doc[0]["message"])
+        self.assertEqual(doc[0]["authority"], {"zone": "2.0.192.in-addr.arpa", "nameservers": ["ns.example.test"],
+                                               "contact": "hostmaster@example.test", "classless": False})
 
     def test_helo_mismatch(self):
         conf = world.config("helo.conf", Watch={"HeloName": "mail.example.test"})

@@ -94,9 +94,10 @@ class Status(unittest.TestCase):
         self.assertEqual(len(doc["verdicts"]), 4)
         for v in doc["verdicts"]:
             b = bus_verdicts[v["address"]]
-            for key in ("address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "sources", "message",
+            for key in ("address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "sources", "receivers", "authority", "message",
                         "ttl", "stale", "watched"):
-                self.assertEqual(v[key], b[key], key)
+                # D-Bus has no null: a pass's authority is an empty a{sv} there
+                self.assertEqual(v[key], b[key] if key != "authority" or b[key] else None, key)
             for key in ("checked_at", "expires_at"):
                 self.assertEqual(v[key], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(b[key] // 10**6)))
 

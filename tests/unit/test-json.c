@@ -73,7 +73,7 @@ static void test_verdict_object(void **state) {
         assert_string_equal(s,
                 "{\"address\": \"192.0.2.10\", \"reverse_name\": \"10.2.0.192.in-addr.arpa\", "
                 "\"verdict\": \"warn\", \"reasons\": [\"no-ptr\", \"multiple-ptr\"], "
-                "\"ptr\": [\"a.example.test\", \"b.example.test\"], \"confirmed\": [\"b.example.test\"], \"helo\": [], \"sources\": [], \"receivers\": {}, "
+                "\"ptr\": [\"a.example.test\", \"b.example.test\"], \"confirmed\": [\"b.example.test\"], \"helo\": [], \"sources\": [], \"receivers\": {}, \"authority\": null, "
                 "\"message\": \"m\", \"ttl\": 600, \"checked_at\": \"2026-11-18T11:06:40Z\", "
                 "\"expires_at\": \"2026-11-18T11:16:40Z\", \"stale\": false, \"watched\": false}");
         free(s);
@@ -93,7 +93,7 @@ static void test_verdict_object(void **state) {
  * contract's keys. */
 static void test_wire_keys(void **state) {
         static const char * const contract[] = {
-                "address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "sources", "receivers", "message",
+                "address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "sources", "receivers", "authority", "message",
                 "ttl", "checked_at", "expires_at", "stale", "watched",
         };
 

@@ -41,6 +41,12 @@ static void test_round_trip(void **state) {
         assert_int_equal(strv_extend(&in[0]->helo, "mail.example.test"), 0);
         in[1] = make("2001:db8::25", VERDICT_FAIL, "IP address 2001:db8::25 does not have a PTR record in DNS");
         in[1]->reasons = REASON_BIT(REASON_NO_PTR);
+        in[1]->authority = calloc(1, sizeof(Authority));
+        assert_non_null(in[1]->authority);
+        in[1]->authority->zone = strdup("0/26.113.0.203.in-addr.arpa");
+        in[1]->authority->contact = strdup("dns-admin@customer,example");      /* a comma: escaped */
+        in[1]->authority->classless = true;
+        assert_int_equal(strv_extend(&in[1]->authority->nameservers, "ns.classless.test"), 0);
 
         assert_int_equal(state_format(in, 2, &text, &size), 0);
         assert_int_equal(state_parse(text, size, &out, &n, &error), 0);
@@ -61,6 +67,12 @@ static void test_round_trip(void **state) {
         assert_int_equal(strv_length(out[0]->helo), 2);
         assert_string_equal(out[0]->helo[0], "[192.0.2.10]");
         assert_null(out[1]->helo);
+        assert_null(out[0]->authority);
+        assert_string_equal(out[1]->authority->zone, "0/26.113.0.203.in-addr.arpa");
+        assert_string_equal(out[1]->authority->contact, "dns-admin@customer,example");
+        assert_true(out[1]->authority->classless);
+        assert_null(out[1]->authority->registry);
+        assert_string_equal(out[1]->authority->nameservers[0], "ns.classless.test");
         assert_string_equal(out[0]->confirmed[0], "mail.example.test");
 
         /* every proper prefix is refused: truncation is always caught */
@@ -83,10 +95,12 @@ static void test_malformed(void **state) {
                 "ptrwatch-state 3\nend 0\n",
                 /* version 2: ten fields, the HELO names fifth */
                 "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\t1\t1\t2\tm\nend 1\n",
-                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tmail.,,x\t1\t1\t2\t0\tm\nend 1\n",
-                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tm\\xff\t1\t1\t2\t0\tm\nend 1\n",
-                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\t\t1\t1\t2\tx\tm\nend 1\n",
-                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\t\t1\t1\t2\t99999999\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tmail.,,x\t1\t1\t2\t0\t\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\tm\\xff\t1\t1\t2\t0\t\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\t\t1\t1\t2\tx\t\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tfail\tno-ptr\t\t\t\t1\t1\t2\t0\tzone,contact\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tfail\tno-ptr\t\t\t\t1\t1\t2\t0\tzone,-,2,-\tm\nend 1\n",
+                "ptrwatch-state 2\n192.0.2.1\tpass\t\t\t\t\t1\t1\t2\t99999999\t\tm\nend 1\n",
                 "ptrwatch-state 1\n",
                 "ptrwatch-state 1\nend 1\n",
                 "ptrwatch-state 1\nend 0\nmore\n",
@@ -129,7 +143,7 @@ static void test_malformed(void **state) {
         /* version 1 (no HELO names) still loads; version 2 with them */
         {
                 static const char v1[] = "ptrwatch-state 1\n192.0.2.1\tpass\t\tmail.example.test\tmail.example.test\t1\t1\t2\tm\nend 1\n";
-                static const char v2[] = "ptrwatch-state 2\n192.0.2.1\tpass\t\tmail.example.test\tmail.example.test\tmail.example.test\t1\t1\t2\t3\tm\nend 1\n";
+                static const char v2[] = "ptrwatch-state 2\n192.0.2.1\tpass\t\tmail.example.test\tmail.example.test\tmail.example.test\t1\t1\t2\t3\t2.0.192.in-addr.arpa,noc.team@isp.example,0,-,ns1.isp.example,ns2.isp.example\tm\nend 1\n";
                 Verdict **v = NULL;
                 size_t n = 0;
                 assert_int_equal(state_parse(v1, strlen(v1), &v, &n, NULL), 0);
@@ -141,6 +155,10 @@ static void test_malformed(void **state) {
                 assert_string_equal(v[0]->helo[0], "mail.example.test");
                 assert_int_equal(v[0]->expires_at, 2);
                 assert_int_equal(v[0]->helo_dns, 3);
+                assert_string_equal(v[0]->authority->zone, "2.0.192.in-addr.arpa");
+                assert_string_equal(v[0]->authority->contact, "noc.team@isp.example");
+                assert_null(v[0]->authority->registry);
+                assert_int_equal(strv_length(v[0]->authority->nameservers), 2);
                 /* the predictions, made again from what was stored */
                 assert_non_null(v[0]->receivers);
                 assert_int_equal(v[0]->receivers[RECEIVER_POSTFIX_UNKNOWN_CLIENT].action, ACTION_ACCEPT);

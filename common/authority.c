@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "authority.h"
+#include "macro.h"
+#include "strv.h"
+
+Authority *authority_free(Authority *a) {
+        if (!a)
+                return NULL;
+        free(a->zone);
+        strv_free(a->nameservers);
+        free(a->contact);
+        free(a->registry);
+        free(a);
+        return NULL;
+}
+
+Authority *authority_copy(const Authority *a) {
+        Authority *c;
+
+        if (!a || !(c = calloc(1, sizeof(Authority))))
+                return NULL;
+        c->classless = a->classless;
+        if ((a->zone && !(c->zone = strdup(a->zone))) ||
+            (a->contact && !(c->contact = strdup(a->contact))) ||
+            (a->registry && !(c->registry = strdup(a->registry))) ||
+            (a->nameservers && !(c->nameservers = strv_copy(a->nameservers))))
+                return authority_free(c);
+        return c;
+}
+
+void authority_write_json(JsonWriter *w, const Authority *a) {
+        if (!a) {
+                json_null(w);
+                return;
+        }
+        json_begin_object(w);
+        json_key(w, "zone");
+        json_string(w, a->zone);
+        json_key(w, "nameservers");
+        json_begin_array(w);
+        for (char **n = a->nameservers; n && *n; n++)
+                json_string(w, *n);
+        json_end_array(w);
+        json_key(w, "contact");
+        json_string(w, a->contact);
+        json_key(w, "classless");
+        json_boolean(w, a->classless);
+        if (a->registry) {
+                json_key(w, "registry");
+                json_string(w, a->registry);
+        }
+        json_end_object(w);
+}
+
+static int append_entry(sd_bus_message *m, const char *key, const char *sig, const void *value) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', sig);
+        if (r >= 0)
+                r = sig[0] == 'a' ? sd_bus_message_append_strv(m, (char **) value)
+                  : sig[0] == 'b' ? sd_bus_message_append(m, "b", *(const int *) value)
+                                  : sd_bus_message_append(m, "s", (const char *) value);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+int authority_append_bus(sd_bus_message *m, const Authority *a) {
+        int r, classless = a && a->classless;
+
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0 && a && a->zone)
+                r = append_entry(m, "zone", "s", a->zone);
+        if (r >= 0 && a)
+                r = append_entry(m, "nameservers", "as", a->nameservers ?: (char *[]) { NULL });
+        if (r >= 0 && a && a->contact)
+                r = append_entry(m, "contact", "s", a->contact);
+        if (r >= 0 && a)
+                r = append_entry(m, "classless", "b", &classless);
+        if (r >= 0 && a && a->registry)
+                r = append_entry(m, "registry", "s", a->registry);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+static int read_entry(sd_bus_message *m, Authority *a) {
+        const char *key, *contents, *s;
+        char type;
+        int r, b;
+
+        r = sd_bus_message_read(m, "s", &key);
+        if (r >= 0)
+                r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r < 0)
+                return r;
+        if (streq(key, "nameservers") && streq(contents, "as")) {
+                r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(m, &a->nameservers);
+                return r < 0 ? r : sd_bus_message_exit_container(m);
+        }
+        if (streq(key, "classless") && streq(contents, "b")) {
+                r = sd_bus_message_read(m, "v", "b", &b);
+                a->classless = b;
+                return r;
+        }
+        char **field = streq(key, "zone") ? &a->zone : streq(key, "contact") ? &a->contact :
+                       streq(key, "registry") ? &a->registry : NULL;
+        if (!field || !streq(contents, "s"))
+                return sd_bus_message_skip(m, "v");
+        r = sd_bus_message_read(m, "v", "s", &s);
+        if (r < 0)
+                return r;
+        free(*field);
+        return (*field = strdup(s)) ? 0 : -ENOMEM;
+}
+
+int authority_read_bus(sd_bus_message *m, Authority **ret) {
+        Authority *a = calloc(1, sizeof(Authority));
+        bool any = false;
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                any = true;
+                r = read_entry(m, a);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0 || !any) {
+                authority_free(a);
+                *ret = NULL;
+                return r < 0 ? r : 0;
+        }
+        *ret = a;
+        return 0;
+}
