@@ -22,6 +22,7 @@
 #include "verdict.h"
 #include "verdict-wire.h"
 #include "bus-calls.h"
+#include "explain.h"
 
 static bool arg_json;
 static bool arg_nagios;
@@ -316,6 +317,11 @@ static int verb_monitor(int argc, char *argv[], sd_bus *bus) {
         return r < 0 ? EXIT_UNKNOWN : r;
 }
 
+static int verb_explain(int argc, char *argv[], sd_bus *bus) {
+        int r = explain_run(bus, argv[1], arg_json);
+        return r < 0 ? -r : r;
+}
+
 typedef struct Verb {
         const char *name;
         int min_args, max_args;         /* including the verb */
@@ -328,6 +334,7 @@ static const Verb verbs[] = {
         { "refresh", 1, 1,       verb_refresh },
         { "monitor", 1, 1,       verb_monitor },
         { "metrics", 1, 1,       verb_metrics },
+        { "explain", 2, 2,       verb_explain },
 };
 
 static void help(void) {
@@ -341,6 +348,8 @@ static void help(void) {
                "  refresh             discover and re-check everything now, then show status\n"
                "  monitor             print verdict changes as they happen\n"
                "  metrics             the watched verdicts in the Prometheus text format\n"
+               "  explain ADDRESS     every lookup behind the verdict, what each receiver will do,\n"
+               "                      who holds the reverse zone and what to ask them for\n"
                "\n"
                "Options:\n"
                "  --json              JSON output\n"
@@ -426,8 +435,8 @@ int main(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         if (n < verb->min_args || n > verb->max_args) {
-                log_error(n < verb->min_args ? "'%s' needs at least one ADDRESS" : "'%s' takes no arguments",
-                          verb->name);
+                log_error(n < verb->min_args ? "'%s' needs at least one ADDRESS" :
+                          verb->max_args == 2 ? "'%s' takes one ADDRESS" : "'%s' takes no arguments", verb->name);
                 return EXIT_USAGE;
         }
         if (arg_force && verb->run != verb_check) {
@@ -435,7 +444,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         /* Refuse malformed addresses before any bus call. */
-        for (int i = 1; verb->run == verb_check && i < n; i++) {
+        for (int i = 1; (verb->run == verb_check || verb->run == verb_explain) && i < n; i++) {
                 const char *why;
                 if (address_parse(args[i], NULL, &why) < 0) {
                         log_error("Invalid address '%s': %s", args[i], why);

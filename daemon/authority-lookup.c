@@ -21,7 +21,14 @@ struct AuthorityLookup {
         unsigned steps;
         authority_callback_t callback;
         void *userdata;
+        trace_hook_t trace;
+        void *trace_userdata;
 };
+
+void authority_lookup_set_trace(AuthorityLookup *l, trace_hook_t trace, void *userdata) {
+        l->trace = trace;
+        l->trace_userdata = userdata;
+}
 
 /* RIR domains (ARIN, RIPE NCC, APNIC, LACNIC, AFRINIC): a zone they hold
  * is a block nobody asked them to delegate. */
@@ -73,6 +80,8 @@ static void finish(AuthorityLookup *l) {
 static void on_ns_reply(Resolver *r, DnsReply *reply, void *userdata) {
         AuthorityLookup *l = userdata;
 
+        if (l->trace)
+                l->trace(l->trace_userdata, l->result->zone, GETDNS_RRTYPE_NS, reply);
         if (reply->status == DNS_ANSWER)
                 l->result->nameservers = TAKE_PTR(reply->names);
         finish(l);
@@ -95,6 +104,8 @@ static void on_soa_reply(Resolver *r, DnsReply *reply, void *userdata) {
         AuthorityLookup *l = userdata;
         const char *dot;
 
+        if (l->trace)
+                l->trace(l->trace_userdata, l->name, GETDNS_RRTYPE_SOA, reply);
         if (reply->soa_zone) {
                 zone_found(l, reply);
                 return;

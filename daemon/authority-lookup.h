@@ -3,6 +3,7 @@
 
 #include "authority.h"
 #include "resolver.h"
+#include "trace.h"
 #include "verdict.h"
 
 /* Who holds the reverse zone of an address: the apex from the SOA of the
@@ -20,6 +21,8 @@ typedef void (*authority_callback_t)(Authority *a, void *userdata);
 int authority_lookup_start(Resolver *r, const DnsReply *ptr, const char *reverse_name,
                            authority_callback_t callback, void *userdata, AuthorityLookup **ret);
 AuthorityLookup *authority_lookup_free(AuthorityLookup *l);
+/* Tells trace of every answer (ptrwatch explain). */
+void authority_lookup_set_trace(AuthorityLookup *l, trace_hook_t trace, void *userdata);
 
 /* The regional registry whose name servers or contact these are, or NULL. */
 const char *authority_registry(const char *mname, const char *contact);

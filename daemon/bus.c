@@ -207,6 +207,57 @@ static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         return 1;
 }
 
+static void on_explained(Manager *manager, Verdict *v, Trace *trace, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        PendingCall *p = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(p->message, &reply);
+        if (r >= 0)
+                r = bus_append_explanation(reply, v, trace);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        else
+                (void) sd_bus_reply_method_errorf(p->message, SD_BUS_ERROR_FAILED, "Failed to build the reply: %s",
+                                                  strerror(-r));
+        verdict_free(v);
+        pending_free(p);
+}
+
+static int method_explain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *invalid = NULL;
+        Bus *b = userdata;
+        const char *text;
+        Caller caller;
+        PendingCall *p;
+        Address a;
+        bool force;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &text);
+        if (r < 0)
+                return r;
+        if (bus_check_args(text, 0, &a, &force, &invalid) < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, invalid ? invalid : "Invalid arguments");
+        r = caller_get(b, m, &caller);
+        if (r < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Could not tell who is calling");
+        /* every lookup asked again: a live check, limited as one */
+        if (!caller.privileged && !ratelimit_allow(&b->limits, caller.uid, now(CLOCK_MONOTONIC)))
+                return sd_bus_error_setf(error, BUS_ERROR_RATE_LIMITED,
+                                         "Too many live checks: at most %d at once, then one every %llu s",
+                                         RATELIMIT_BURST, (unsigned long long) (RATELIMIT_INTERVAL_USEC / USEC_PER_SEC));
+        r = pending_new(b, m, &caller, &p);
+        if (r < 0)
+                return pending_refused(error, r);
+        r = manager_explain(b->manager, &a, on_explained, p);
+        if (r < 0) {
+                pending_free(p);
+                return r;
+        }
+        return 1;
+}
+
 /* Whether e is listed: everything, or only the problems (not pass, as
  * reported: a stale pass is a pass). */
 static bool listed(Manager *manager, const Entry *e, bool problems_only) {
@@ -387,6 +438,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", address, "t", flags),
                                 SD_BUS_RESULT("a{sv}", verdict),
                                 method_check, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Explain",
+                                SD_BUS_ARGS("s", address),
+                                SD_BUS_RESULT("a{sv}", explanation),
+                                method_explain, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetVerdicts",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("aa{sv}", verdicts),

@@ -4,6 +4,7 @@
 #include <systemd/sd-bus.h>
 
 #include "manager.h"
+#include "trace.h"
 #include "protocol.h"
 
 extern const sd_bus_error_map bus_error_map[];
@@ -19,6 +20,9 @@ static inline void bus_freep(Bus **b) {
 }
 
 int bus_append_verdict(sd_bus_message *reply, const Entry *e);
+/* bus-explain.c: Explain's reply, {"verdict": a{sv}, "lookups": aa{sv},
+ * "receiver_sources": a{ss}}. */
+int bus_append_explanation(sd_bus_message *reply, const Verdict *v, const Trace *trace);
 
 /* Validate Check()'s arguments; on error, *ret_error names what is wrong. */
 int bus_check_args(const char *address, uint64_t flags, Address *ret, bool *ret_force, char **ret_error);

@@ -43,6 +43,8 @@ struct Check {
         Verdict *first;         /* a negative verdict, while its answers are asked again */
         char **helo;            /* the HELO names to check with */
         Verdict *final;         /* a warn or fail, while who holds its zone is asked */
+        trace_hook_t trace;     /* told of every answer (explain), or NULL */
+        void *trace_userdata;
         AuthorityLookup *authority;
         HeloLookup *helo_lookups;       /* one per HELO name */
         HeloQuery *helo_queries;        /* _HELO_LOOKUP_MAX per HELO name */
@@ -188,6 +190,7 @@ static bool check_ask_authority(Check *k, Verdict *v) {
                 k->final = NULL;
                 return false;
         }
+        authority_lookup_set_trace(k->authority, k->trace, k->trace_userdata);
         return true;
 }
 
@@ -235,10 +238,17 @@ static void check_answered(Check *k) {
                 check_finish(k);
 }
 
+static void check_trace(Check *k, const char *name, uint16_t type, const DnsReply *reply) {
+        if (k->trace)
+                k->trace(k->trace_userdata, name, type, reply);
+}
+
 static void on_forward_reply(Resolver *r, DnsReply *reply, void *userdata) {
         Forward *f = userdata;
         Check *k = f->check;
 
+        check_trace(k, k->ptr.names[f->index], k->address.family == AF_INET ? GETDNS_RRTYPE_A : GETDNS_RRTYPE_AAAA,
+                    reply);
         k->forward[f->index] = *reply;
         *reply = (DnsReply) {};
         k->forward_by_name[f->index] = &k->forward[f->index];
@@ -246,8 +256,11 @@ static void on_forward_reply(Resolver *r, DnsReply *reply, void *userdata) {
 }
 
 static void on_helo_reply(Resolver *r, DnsReply *reply, void *userdata) {
+        static const uint16_t types[_HELO_LOOKUP_MAX] = { GETDNS_RRTYPE_A, GETDNS_RRTYPE_AAAA, GETDNS_RRTYPE_MX };
         HeloQuery *q = userdata;
+        Check *k = q->lookup->check;
 
+        check_trace(k, k->helo[q->lookup - k->helo_lookups], types[q->which], reply);
         q->lookup->reply[q->which] = *reply;
         *reply = (DnsReply) {};
         check_answered(q->lookup->check);
@@ -293,7 +306,10 @@ static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
         Check *k = userdata;
         size_t n, asked = 0;
         uint16_t type = k->address.family == AF_INET ? GETDNS_RRTYPE_A : GETDNS_RRTYPE_AAAA;
+        char rname[REVERSE_NAME_MAX];
 
+        address_reverse_name(&k->address, rname);
+        check_trace(k, rname, GETDNS_RRTYPE_PTR, reply);
         k->ptr = *reply;
         *reply = (DnsReply) {};
         n = strv_length(k->ptr.names);
@@ -333,6 +349,11 @@ static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
 }
 
 int checker_check(Checker *c, const Address *a, char * const *helo, checker_callback_t callback, void *userdata) {
+        return checker_check_traced(c, a, helo, NULL, NULL, callback, userdata);
+}
+
+int checker_check_traced(Checker *c, const Address *a, char * const *helo, trace_hook_t trace, void *trace_userdata,
+                         checker_callback_t callback, void *userdata) {
         char rname[REVERSE_NAME_MAX];
         Check *k;
         int r;
@@ -340,7 +361,8 @@ int checker_check(Checker *c, const Address *a, char * const *helo, checker_call
         k = calloc(1, sizeof(Check));
         if (!k)
                 return -ENOMEM;
-        *k = (Check) { .checker = c, .address = *a, .callback = callback, .userdata = userdata };
+        *k = (Check) { .checker = c, .address = *a, .callback = callback, .userdata = userdata,
+                       .trace = trace, .trace_userdata = trace_userdata };
         k->fallback = verdict_new_failed(a, "the DNS answers could not be evaluated (out of memory)");
         if (!k->fallback || (helo && !(k->helo = strv_copy(helo))) || check_alloc_helo(k) < 0) {
                 check_free(k);

@@ -100,6 +100,12 @@ bool manager_entry_is_fresh(const Manager *m, const Entry *e);
 
 /* Ad-hoc or forced check: calls back when done (never from inside this
  * call). Joins a check already running for the address. */
+/* ptrwatch explain: a live check of a, every lookup traced, the cache left
+ * as it is; calls back with the verdict as it would be reported (the
+ * callee owns both). */
+typedef void (*explain_callback_t)(Manager *m, Verdict *v, Trace *trace, void *userdata);
+int manager_explain(Manager *m, const Address *a, explain_callback_t cb, void *userdata);
+
 int manager_check(Manager *m, const Address *a, entry_callback_t cb, void *userdata);
 
 typedef void (*refresh_callback_t)(Manager *m, void *userdata);

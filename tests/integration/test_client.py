@@ -285,6 +285,44 @@ class Failures(unittest.TestCase):
         self.assertFalse([n for n in needed if "getdns" in n or "unbound" in n], needed)
 
 
+class Explain(unittest.TestCase):
+    GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "explain-no-ptr.txt")
+
+    @staticmethod
+    def masked(text):
+        """TTLs count down in the resolver's cache: masked, like times."""
+        return re.sub(r"\bttl \d+", "ttl N", text)
+
+    def test_golden_output(self):
+        p = run("explain", "192.0.2.11")
+        self.assertEqual(p.returncode, 2, p.stderr)      # the verdict's: fail
+        if os.environ.get("PTRWATCH_UPDATE_GOLDEN") == "1":
+            with open(self.GOLDEN, "w") as f:
+                f.write(self.masked(p.stdout))
+        with open(self.GOLDEN) as f:
+            self.assertEqual(self.masked(p.stdout), f.read())
+
+    def test_json(self):
+        p = run("explain", "--json", "192.0.2.10")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        doc = json.loads(p.stdout)
+        self.assertEqual(set(doc), {"verdict", "lookups", "names", "receiver_sources"})
+        self.assertEqual(doc["verdict"]["verdict"], "pass")
+        self.assertEqual([(l["name"], l["type"], l["status"]) for l in doc["lookups"]],
+                         [("10.2.0.192.in-addr.arpa", "PTR", "answer"), ("mail.example.test", "A", "answer")])
+        self.assertEqual(doc["names"], [{"name": "mail.example.test", "confirms": True,
+                                         "why": "confirms: its A records hold 192.0.2.10"}])
+        # each prediction made names its source (no HELO name here: no HELO predictions)
+        self.assertLessEqual(set(doc["verdict"]["receivers"]), set(doc["receiver_sources"]))
+        self.assertNotIn("postfix-invalid-helo", doc["verdict"]["receivers"])
+        self.assertIsNone(doc["verdict"]["authority"])
+
+    def test_usage(self):
+        self.assertEqual(run("explain", "192.0.2.300").returncode, 64)
+        self.assertEqual(run("explain").returncode, 64)
+        self.assertEqual(run("explain", "192.0.2.10", "192.0.2.11").returncode, 64)
+
+
 def setUpModule():
     global world, bus, daemon
     world = dnsworld.DnsWorld()
