@@ -27,6 +27,8 @@ const WireKey verdict_wire_keys[] = {
         KEY("expires_at",   WIRE_TIME,         expires_at),
         KEY("stale",        WIRE_BOOL,         stale),
         KEY("watched",      WIRE_BOOL,         watched),
+        KEY("resolver_stale", WIRE_BOOL,       resolver_stale),
+        KEY("resolver_expires_at", WIRE_TIME,  resolver_expires_at),
 };
 const size_t verdict_wire_keys_count = ELEMENTSOF(verdict_wire_keys);
 

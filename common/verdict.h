@@ -65,6 +65,8 @@ typedef struct Verdict {
         usec_t expires_at;              /* CLOCK_REALTIME */
         bool stale;
         bool watched;
+        bool resolver_stale;            /* a fail the zone's own servers no longer give */
+        usec_t resolver_expires_at;     /* CLOCK_REALTIME: when the resolver's copy goes */
 } Verdict;
 
 Verdict *verdict_new(const Address *a);

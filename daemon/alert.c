@@ -72,5 +72,7 @@ AlertCondition alert_condition(const Verdict *old, const Verdict *new) {
                 return ALERT_NONE;                      /* servfail <-> timeout: still the same outage */
         if (new->kind == VERDICT_PASS)
                 return was == VERDICT_UNKNOWN ? ALERT_NONE : ALERT_RECOVERED;
+        if (new->kind == VERDICT_FAIL && new->resolver_stale)
+                return ALERT_NONE;                      /* fixed already: the resolver's copy is old */
         return condition_of(new);
 }

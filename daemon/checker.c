@@ -5,6 +5,7 @@
 
 #include "authority-lookup.h"
 #include "checker.h"
+#include "zone-check.h"
 #include "hostname.h"
 #include "log.h"
 #include "macro.h"
@@ -44,8 +45,10 @@ struct Check {
         char **helo;            /* the HELO names to check with */
         Verdict *final;         /* a warn or fail, while who holds its zone is asked */
         trace_hook_t trace;     /* told of every answer (explain), or NULL */
+        bool ask_zone;          /* a fail is asked of the zone's own server too */
         void *trace_userdata;
         AuthorityLookup *authority;
+        ZoneCheck *zone_check;
         HeloLookup *helo_lookups;       /* one per HELO name */
         HeloQuery *helo_queries;        /* _HELO_LOOKUP_MAX per HELO name */
         size_t n_pending;
@@ -53,7 +56,17 @@ struct Check {
         void *userdata;
 };
 
+/* Name servers that did not answer a direct question lately: not asked
+ * again for a while (a host may reach only its resolver). */
+#define ZONE_SILENT_MAX 16
+#define ZONE_SILENT_USEC (5 * USEC_PER_MINUTE)
+
 struct Checker {
+        struct {
+                char *ns;
+                usec_t until;           /* CLOCK_MONOTONIC */
+        } silent[ZONE_SILENT_MAX];
+        unsigned next_silent;
         Resolver *resolver;
         const VerdictPolicy *policy;
         Check *checks;
@@ -75,6 +88,7 @@ static Check *check_free(Check *k) {
         verdict_free(k->first);
         verdict_free(k->final);
         authority_lookup_free(k->authority);
+        zone_check_free(k->zone_check);
         dns_reply_done(&k->ptr);
         for (size_t i = 0; k->helo_lookups && i < strv_length(k->helo); i++)
                 for (int j = 0; j < _HELO_LOOKUP_MAX; j++)
@@ -166,16 +180,58 @@ static void check_deliver(Check *k, Verdict *v) {
         check_free(k);
 }
 
-static void on_authority_found(Authority *a, void *userdata) {
+static bool zone_server_silent(Checker *c, const char *ns) {
+        usec_t t = now(CLOCK_MONOTONIC);
+
+        for (size_t i = 0; i < ZONE_SILENT_MAX; i++)
+                if (c->silent[i].ns && streq(c->silent[i].ns, ns) && t < c->silent[i].until)
+                        return true;
+        return false;
+}
+
+static void zone_server_mark_silent(Checker *c, const char *ns) {
+        size_t i = c->next_silent++ % ZONE_SILENT_MAX;
+
+        free(c->silent[i].ns);
+        c->silent[i].ns = strdup(ns);
+        c->silent[i].until = now(CLOCK_MONOTONIC) + ZONE_SILENT_USEC;
+}
+
+/* Resolver or zone: the zone's own server answers otherwise. */
+static void on_zone_checked(ZoneCheck *z, int differs, const char *server, void *userdata) {
         Check *k = userdata;
         Verdict *v = TAKE_PTR(k->final);
+
+        if (differs < 0)
+                zone_server_mark_silent(k->checker, v->authority->nameservers[0]);
+        if (differs > 0) {
+                char t[RFC3339_MAX];
+                v->resolver_stale = true;
+                v->resolver_expires_at = v->checked_at + (k->ptr.has_ttl ? k->ptr.ttl : 0) * USEC_PER_SEC;
+                if (strextendf(&v->message, "; but the zone's own server %s already answers otherwise: the "
+                               "resolver serves an old copy until %s, and the fix shows then", server,
+                               format_rfc3339(t, v->resolver_expires_at)) < 0)
+                        log_error("Out of memory");
+        }
+        check_deliver(k, v);
+}
+
+static void on_authority_found(Authority *a, void *userdata) {
+        Check *k = userdata;
+        Verdict *v = k->final;
         char rname[REVERSE_NAME_MAX];
 
         v->authority = a;
         address_reverse_name(&k->address, rname);
         if (authority_describe(v, k->ptr.cname_end ?: rname) < 0)
                 log_error("Out of memory saying who holds the reverse zone");
-        check_deliver(k, v);
+        /* a fail: is it the zone's, or an old copy at the resolver? */
+        if (k->ask_zone && v->kind == VERDICT_FAIL && a && a->nameservers &&
+            !zone_server_silent(k->checker, a->nameservers[0]) &&
+            zone_check_start(k->checker->resolver, a->nameservers[0], k->ptr.cname_end ?: rname, GETDNS_RRTYPE_PTR,
+                             &k->ptr, on_zone_checked, k, &k->zone_check) >= 0)
+                return;
+        check_deliver(k, TAKE_PTR(k->final));
 }
 
 /* A warn or fail says who can fix it: ask who holds the reverse zone. */
@@ -348,12 +404,13 @@ static void on_ptr_reply(Resolver *r, DnsReply *reply, void *userdata) {
         check_answered(k);
 }
 
-int checker_check(Checker *c, const Address *a, char * const *helo, checker_callback_t callback, void *userdata) {
-        return checker_check_traced(c, a, helo, NULL, NULL, callback, userdata);
+int checker_check(Checker *c, const Address *a, char * const *helo, bool ask_zone, checker_callback_t callback,
+                  void *userdata) {
+        return checker_check_traced(c, a, helo, ask_zone, NULL, NULL, callback, userdata);
 }
 
-int checker_check_traced(Checker *c, const Address *a, char * const *helo, trace_hook_t trace, void *trace_userdata,
-                         checker_callback_t callback, void *userdata) {
+int checker_check_traced(Checker *c, const Address *a, char * const *helo, bool ask_zone, trace_hook_t trace,
+                         void *trace_userdata, checker_callback_t callback, void *userdata) {
         char rname[REVERSE_NAME_MAX];
         Check *k;
         int r;
@@ -362,7 +419,7 @@ int checker_check_traced(Checker *c, const Address *a, char * const *helo, trace
         if (!k)
                 return -ENOMEM;
         *k = (Check) { .checker = c, .address = *a, .callback = callback, .userdata = userdata,
-                       .trace = trace, .trace_userdata = trace_userdata };
+                       .trace = trace, .trace_userdata = trace_userdata, .ask_zone = ask_zone };
         k->fallback = verdict_new_failed(a, "the DNS answers could not be evaluated (out of memory)");
         if (!k->fallback || (helo && !(k->helo = strv_copy(helo))) || check_alloc_helo(k) < 0) {
                 check_free(k);
@@ -398,6 +455,8 @@ int checker_new(Resolver *resolver, const VerdictPolicy *policy, Checker **ret) 
 Checker *checker_free(Checker *c) {
         if (!c)
                 return NULL;
+        for (size_t i = 0; i < ZONE_SILENT_MAX; i++)
+                free(c->silent[i].ns);
         while (c->checks) {
                 Check *k = c->checks;
                 c->checks = k->next;

@@ -19,10 +19,13 @@ Checker *checker_free(Checker *c);
 
 /* Never calls back from inside this call. */
 /* helo: the HELO names mail from a is sent with, sorted (NULL: none). */
-int checker_check(Checker *c, const Address *a, char * const *helo, checker_callback_t callback, void *userdata);
+/* ask_zone: a fail is asked of the reverse zone's own name server too
+ * (resolver_stale): for watched addresses, not for every ad-hoc question. */
+int checker_check(Checker *c, const Address *a, char * const *helo, bool ask_zone, checker_callback_t callback,
+                  void *userdata);
 /* The same, telling trace of every answer as it comes (ptrwatch explain). */
-int checker_check_traced(Checker *c, const Address *a, char * const *helo, trace_hook_t trace, void *trace_userdata,
-                         checker_callback_t callback, void *userdata);
+int checker_check_traced(Checker *c, const Address *a, char * const *helo, bool ask_zone, trace_hook_t trace,
+                         void *trace_userdata, checker_callback_t callback, void *userdata);
 size_t checker_in_progress(const Checker *c);
 
 static inline void checker_freep(Checker **c) {

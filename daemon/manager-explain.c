@@ -38,7 +38,7 @@ int manager_explain(Manager *m, const Address *a, explain_callback_t cb, void *u
         if (!x)
                 return -ENOMEM;
         *x = (Explain) { .manager = m, .callback = cb, .userdata = userdata };
-        r = checker_check_traced(m->checker, a, e && e->watched ? e->info.helo : m->helo_names, trace_record,
+        r = checker_check_traced(m->checker, a, e && e->watched ? e->info.helo : m->helo_names, true, trace_record,
                                  &x->trace, on_explained, x);
         if (r < 0)
                 free(x);

@@ -257,7 +257,8 @@ int entry_start_check(Entry *e, bool may_defer) {
                 entry_reschedule(e);
                 return 0;
         }
-        r = checker_check(m->checker, &e->address, e->watched ? e->info.helo : m->helo_names, on_check_finished, e);
+        r = checker_check(m->checker, &e->address, e->watched ? e->info.helo : m->helo_names, e->watched,
+                          on_check_finished, e);
         if (r < 0) {
                 char a[ADDRESS_STRING_MAX];
                 log_error_errno(r, "Failed to start a check of %s", address_to_string(&e->address, a));

@@ -62,7 +62,7 @@ static int check_and_print(sd_event *event, const Config *c, const Address *addr
 
         for (size_t i = 0; i < n; i++) {
                 slots[i] = (Slot) { .batch = &batch, .index = i };
-                r = checker_check(checker, &addresses[i], info ? info[i].helo : helo, on_verdict, &slots[i]);
+                r = checker_check(checker, &addresses[i], info ? info[i].helo : helo, true, on_verdict, &slots[i]);
                 if (r < 0)
                         return log_error_errno(r, "Failed to start a check"), EXIT_UNKNOWN;
         }

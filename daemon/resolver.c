@@ -392,6 +392,10 @@ static int configure(Resolver *r, const ResolverOptions *o) {
         return set_upstreams(ctx, servers, n);
 }
 
+sd_event *resolver_event(const Resolver *r) {
+        return r->event;
+}
+
 ResolverOptions resolver_options_from_config(const Config *c, const char *resolv_conf) {
         return (ResolverOptions) {
                 .servers = c->servers,

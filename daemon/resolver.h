@@ -41,6 +41,8 @@ ResolverOptions resolver_options_from_config(const Config *c, const char *resolv
  * not be called from inside a resolver callback. */
 Resolver *resolver_free(Resolver *r);
 
+sd_event *resolver_event(const Resolver *r);
+
 int resolver_query(Resolver *r, const char *name, uint16_t type, resolver_callback_t callback, void *userdata);
 /* Ahead of everything queued: a lookup that finishes work already begun
  * (a check's forward lookups), so that checks end early and hold little. */

@@ -181,11 +181,13 @@ static int parse_authority(char *field, Authority **ret) {
         a = calloc(1, sizeof(Authority));
         if (!a)
                 return -ENOMEM;
+        /* copies: taking an element out would end the list for strv_free() */
         a->classless = streq(l[2], "1");
-        a->zone = TAKE_PTR(l[0]);
-        a->contact = streq(l[1], "-") ? NULL : TAKE_PTR(l[1]);
-        a->registry = streq(l[3], "-") ? NULL : TAKE_PTR(l[3]);
-        if (l[4] && !(a->nameservers = strv_copy(l + 4))) {
+        a->zone = strdup(l[0]);
+        a->contact = streq(l[1], "-") ? NULL : strdup(l[1]);
+        a->registry = streq(l[3], "-") ? NULL : strdup(l[3]);
+        if (!a->zone || (!a->contact && !streq(l[1], "-")) || (!a->registry && !streq(l[3], "-")) ||
+            (l[4] && !(a->nameservers = strv_copy(l + 4)))) {
                 authority_free(a);
                 return -ENOMEM;
         }

@@ -38,6 +38,10 @@ def cname(owner, ttl, target):
     return (owner, CNAME, ttl, wire_name(target))
 
 
+def ns(owner, ttl, target):
+    return (owner, NS, ttl, wire_name(target))
+
+
 def soa(owner, ttl, minimum, mname="ns.example.test", rname="hostmaster.example.test"):
     return (owner, SOA, ttl, wire_name(mname) + wire_name(rname) + struct.pack(">IIIII", 1, 3600, 900, 604800, minimum))
 
@@ -89,10 +93,10 @@ class ScriptedDns(threading.Thread):
     back, a forged one from another socket (another port). TCP on the same
     port answers from the table, whole; UDP cuts replies over udp_max to TC."""
 
-    def __init__(self, tcp=False, udp_max=None):
+    def __init__(self, tcp=False, udp_max=None, port=0):
         super().__init__(daemon=True)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.port = self.sock.getsockname()[1]
         self.forger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.forger.bind(("127.0.0.1", 0))
@@ -110,6 +114,7 @@ class ScriptedDns(threading.Thread):
         self.default = Reply(REFUSED)
         self.outage = False             # True: SERVFAIL to everything
         self.asked = []                 # (name as sent, type)
+        self.stopping = False
         self.start()
 
     def set(self, name, rtype, reply):
@@ -125,6 +130,8 @@ class ScriptedDns(threading.Thread):
             try:
                 data, peer = self.sock.recvfrom(4096)
             except OSError:
+                return
+            if self.stopping:
                 return
             q = parse_question(data)
             if not q:
@@ -164,6 +171,12 @@ class ScriptedDns(threading.Thread):
                     pass
 
     def stop(self):
+        self.stopping = True
+        try:    # wakes the thread's recvfrom(), which holds the socket (and its port) until it returns
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.join(5)
         self.sock.close()
         self.forger.close()
         if self.tcp:

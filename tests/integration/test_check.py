@@ -19,7 +19,8 @@ MAXRSS = os.environ.get("MAXRSS", "maxrss")
 world = None
 
 CONTRACT_KEYS = {"address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "sources", "receivers",
-                 "authority", "message", "ttl", "checked_at", "expires_at", "stale", "watched"}
+                 "authority", "message", "ttl", "checked_at", "expires_at", "stale", "watched",
+                 "resolver_stale", "resolver_expires_at"}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 # address: (verdict, reasons, ptr (None: don't compare), confirmed, ttl)

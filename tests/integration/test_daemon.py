@@ -105,7 +105,8 @@ class Api(DaemonTest):
         self.assertEqual(v["2001:db8::25"]["verdict"], "pass")
         for x in v.values():
             self.assertEqual(set(x), {"address", "reverse_name", "verdict", "reasons", "ptr", "confirmed",
-                                      "helo", "sources", "receivers", "authority", "message", "ttl", "checked_at", "expires_at", "stale", "watched"})
+                                      "helo", "sources", "receivers", "authority", "message", "ttl", "checked_at", "expires_at", "stale", "watched",
+                                      "resolver_stale", "resolver_expires_at"})
             self.assertTrue(x["watched"])
             self.assertFalse(x["stale"])
             self.assertGreater(x["expires_at"], x["checked_at"])

@@ -168,7 +168,7 @@ class StateUnderSigkill(unittest.TestCase):
         with open(path, "rb") as f:
             lines = f.read().split(b"\n")
         return (lines[0] == b"ptrwatch-state 2" and lines[-1] == b"" and lines[-2] == f"end {N_BULK}".encode()
-                and len(lines) == N_BULK + 3 and all(l.count(b"\t") == 9 for l in lines[1:-2]))
+                and len(lines) == N_BULK + 3 and all(l.count(b"\t") == 11 for l in lines[1:-2]))
 
 
 def setUpModule():

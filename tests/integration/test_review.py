@@ -325,6 +325,59 @@ class Echoes(DaemonTest):
         self.assertIn("xxxx…", str(e.exception))
 
 
+class ResolverStale(DaemonTest):
+    """#13.4: the resolver still serves an old NXDOMAIN; the zone's own
+    server (its NS, asked directly on port 53) already has the PTR: the
+    verdict says so, with when the resolver's copy expires, and no alert."""
+
+    ADDRESS = "192.0.2.46"
+
+    def setUp(self):
+        super().setUp()
+        rev, zone = sd.reverse_name(self.ADDRESS), "2.0.192.in-addr.arpa"
+        # the resolver: its cached negative answer, 250 s left
+        self.dns.set(rev, sd.PTR, sd.Reply(rcode=sd.NXDOMAIN, authority=[sd.soa(zone, 250, 900)]))
+        self.dns.set(zone, sd.NS, sd.Reply(answer=[sd.ns(zone, 600, "ns.zone.test")]))
+        self.dns.set("ns.zone.test", sd.A, sd.Reply(answer=[sd.a("ns.zone.test", 600, "127.0.0.1")]))
+        # the zone's own server, fixed already
+        self.zone = sd.ScriptedDns(port=53)
+        self.addCleanup(self.zone.stop)
+        self.zone.set(rev, sd.PTR, sd.Reply(answer=[sd.ptr(rev, 600, "p46.example.test")]))
+
+    def test_fixed_zone_old_resolver_copy(self):
+        conf = write_config("stale.conf", self.dns)
+        t = time.time()
+        v = check(conf, self.ADDRESS)[self.ADDRESS]
+        self.assertEqual((v["verdict"], v["reasons"]), ("fail", ["no-ptr"]))
+        self.assertTrue(v["resolver_stale"], v["message"])
+        expires = dw_time(v["resolver_expires_at"])
+        self.assertAlmostEqual(expires - t, 250, delta=5)
+        self.assertIn("already answers otherwise: the resolver serves an old copy until", v["message"])
+        self.assertEqual(self.zone.count(sd.reverse_name(self.ADDRESS), sd.PTR), 1, "asked directly, once")
+
+    def test_no_alert_for_it(self):
+        since = journal.mark()
+        conf = write_config("stale-d.conf", self.dns, watch={"Addresses": self.ADDRESS})
+        self.start(conf)
+        client = dw.Client(bus)
+        dw.wait_for(lambda: client.verdicts()[0]["verdict"] == "fail", "the fail")
+        self.assertTrue(client.verdicts()[0]["resolver_stale"])
+        self.assertEqual(journal.matching(since, PTRWATCH_ADDRESS=self.ADDRESS), [])
+
+    def test_same_answer_is_a_plain_fail(self):
+        self.zone.set(sd.reverse_name(self.ADDRESS), sd.PTR,
+                      sd.Reply(rcode=sd.NXDOMAIN, authority=[sd.soa("2.0.192.in-addr.arpa", 250, 900)]))
+        v = check(write_config("same.conf", self.dns), self.ADDRESS)[self.ADDRESS]
+        self.assertEqual(v["verdict"], "fail")
+        self.assertFalse(v["resolver_stale"])
+        self.assertIsNone(v["resolver_expires_at"])
+
+
+def dw_time(rfc3339):
+    import calendar
+    return calendar.timegm(time.strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ"))
+
+
 class ConfirmBeforeAlert(DaemonTest):
     """#13.5: a watched pass turning fail is asked again ConfirmDelay= later;
     only a fail that repeats is announced. A recovery goes out at once."""

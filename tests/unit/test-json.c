@@ -75,7 +75,8 @@ static void test_verdict_object(void **state) {
                 "\"verdict\": \"warn\", \"reasons\": [\"no-ptr\", \"multiple-ptr\"], "
                 "\"ptr\": [\"a.example.test\", \"b.example.test\"], \"confirmed\": [\"b.example.test\"], \"helo\": [], \"sources\": [], \"receivers\": {}, \"authority\": null, "
                 "\"message\": \"m\", \"ttl\": 600, \"checked_at\": \"2026-11-18T11:06:40Z\", "
-                "\"expires_at\": \"2026-11-18T11:16:40Z\", \"stale\": false, \"watched\": false}");
+                "\"expires_at\": \"2026-11-18T11:16:40Z\", \"stale\": false, \"watched\": false, "
+                "\"resolver_stale\": false, \"resolver_expires_at\": null}");
         free(s);
 
         /* never checked: null times */
@@ -94,7 +95,7 @@ static void test_verdict_object(void **state) {
 static void test_wire_keys(void **state) {
         static const char * const contract[] = {
                 "address", "reverse_name", "verdict", "reasons", "ptr", "confirmed", "helo", "sources", "receivers", "authority", "message",
-                "ttl", "checked_at", "expires_at", "stale", "watched",
+                "ttl", "checked_at", "expires_at", "stale", "watched", "resolver_stale", "resolver_expires_at",
         };
 
         assert_int_equal(verdict_wire_keys_count, ELEMENTSOF(contract));
