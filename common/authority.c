@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "authority.h"
+#include "bus-dict.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -55,39 +56,20 @@ void authority_write_json(JsonWriter *w, const Authority *a) {
         json_end_object(w);
 }
 
-static int append_entry(sd_bus_message *m, const char *key, const char *sig, const void *value) {
-        int r;
-
-        r = sd_bus_message_open_container(m, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", key);
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'v', sig);
-        if (r >= 0)
-                r = sig[0] == 'a' ? sd_bus_message_append_strv(m, (char **) value)
-                  : sig[0] == 'b' ? sd_bus_message_append(m, "b", *(const int *) value)
-                                  : sd_bus_message_append(m, "s", (const char *) value);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        return r;
-}
-
 int authority_append_bus(sd_bus_message *m, const Authority *a) {
-        int r, classless = a && a->classless;
+        int r;
 
         r = sd_bus_message_open_container(m, 'a', "{sv}");
         if (r >= 0 && a && a->zone)
-                r = append_entry(m, "zone", "s", a->zone);
+                r = bus_dict_append(m, "zone", "s", a->zone);
         if (r >= 0 && a)
-                r = append_entry(m, "nameservers", "as", a->nameservers ?: (char *[]) { NULL });
+                r = bus_dict_append_strv(m, "nameservers", a->nameservers);
         if (r >= 0 && a && a->contact)
-                r = append_entry(m, "contact", "s", a->contact);
+                r = bus_dict_append(m, "contact", "s", a->contact);
         if (r >= 0 && a)
-                r = append_entry(m, "classless", "b", &classless);
+                r = bus_dict_append(m, "classless", "b", (int) a->classless);
         if (r >= 0 && a && a->registry)
-                r = append_entry(m, "registry", "s", a->registry);
+                r = bus_dict_append(m, "registry", "s", a->registry);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bus-dict.h"
 #include "macro.h"
 #include "receivers.h"
 #include "strv.h"
@@ -174,27 +174,6 @@ void predictions_write_json(JsonWriter *w, const Prediction *p) {
 
 /* ---- D-Bus ---- */
 
-static int append_entry(sd_bus_message *m, const char *key, const char *sig, ...) {
-        va_list ap;
-        int r;
-
-        r = sd_bus_message_open_container(m, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", key);
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'v', sig);
-        if (r >= 0) {
-                va_start(ap, sig);
-                r = sd_bus_message_appendv(m, sig, ap);
-                va_end(ap);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        return r;
-}
-
 static int append_one(sd_bus_message *m, Receiver r, const Prediction *p) {
         int k;
 
@@ -204,28 +183,17 @@ static int append_one(sd_bus_message *m, Receiver r, const Prediction *p) {
         if (k >= 0)
                 k = sd_bus_message_open_container(m, 'a', "{sv}");
         if (k >= 0 && !receiver_is_scoring(r))
-                k = append_entry(m, "action", "s", action_names[p->action]);
+                k = bus_dict_append(m, "action", "s", action_names[p->action]);
         if (k >= 0 && p->reply)
-                k = append_entry(m, "reply", "s", p->reply);
+                k = bus_dict_append(m, "reply", "s", p->reply);
         if (k >= 0 && p->note)
-                k = append_entry(m, "note", "s", p->note);
+                k = bus_dict_append(m, "note", "s", p->note);
         if (k >= 0 && p->version)
-                k = append_entry(m, "version", "s", p->version);
-        if (k >= 0 && receiver_is_scoring(r)) {
-                k = sd_bus_message_open_container(m, 'e', "sv");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "s", rules_key(r));
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'v', "as");
-                if (k >= 0)
-                        k = sd_bus_message_append_strv(m, p->rules ?: (char *[]) { NULL });
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
-                if (k >= 0)
-                        k = append_entry(m, "score", "d", p->score);
-        }
+                k = bus_dict_append(m, "version", "s", p->version);
+        if (k >= 0 && receiver_is_scoring(r))
+                k = bus_dict_append_strv(m, rules_key(r), p->rules);
+        if (k >= 0 && receiver_is_scoring(r))
+                k = bus_dict_append(m, "score", "d", p->score);
         if (k >= 0)
                 k = sd_bus_message_close_container(m);
         if (k >= 0)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <stdarg.h>
 #include <getdns/getdns.h>
 #include <stdlib.h>
 
+#include "bus-dict.h"
 #include "macro.h"
 #include "strv.h"
 #include "trace.h"
@@ -80,27 +80,6 @@ void trace_done(Trace *t) {
         }
 }
 
-static int append_sv(sd_bus_message *m, const char *key, const char *sig, ...) {
-        va_list ap;
-        int r;
-
-        r = sd_bus_message_open_container(m, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", key);
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'v', sig);
-        if (r >= 0) {
-                va_start(ap, sig);
-                r = sd_bus_message_appendv(m, sig, ap);
-                va_end(ap);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        return r;
-}
-
 int trace_append_bus(sd_bus_message *m, const Trace *t) {
         int r;
 
@@ -109,28 +88,17 @@ int trace_append_bus(sd_bus_message *m, const Trace *t) {
                 const LookupTrace *e = &t->items[i];
                 r = sd_bus_message_open_container(m, 'a', "{sv}");
                 if (r >= 0)
-                        r = append_sv(m, "name", "s", e->name);
+                        r = bus_dict_append(m, "name", "s", e->name);
                 if (r >= 0)
-                        r = append_sv(m, "type", "s", dns_type_to_string(e->type));
+                        r = bus_dict_append(m, "type", "s", dns_type_to_string(e->type));
                 if (r >= 0)
-                        r = append_sv(m, "status", "s", dns_status_to_string(e->status));
+                        r = bus_dict_append(m, "status", "s", dns_status_to_string(e->status));
                 if (r >= 0)
-                        r = append_sv(m, "rcode", "i", e->rcode);
+                        r = bus_dict_append(m, "rcode", "i", e->rcode);
                 if (r >= 0 && e->has_ttl)
-                        r = append_sv(m, "ttl", "u", e->ttl);
-                if (r >= 0) {
-                        r = sd_bus_message_open_container(m, 'e', "sv");
-                        if (r >= 0)
-                                r = sd_bus_message_append(m, "s", "answer");
-                        if (r >= 0)
-                                r = sd_bus_message_open_container(m, 'v', "as");
-                        if (r >= 0)
-                                r = sd_bus_message_append_strv(m, e->answer ?: (char *[]) { NULL });
-                        if (r >= 0)
-                                r = sd_bus_message_close_container(m);
-                        if (r >= 0)
-                                r = sd_bus_message_close_container(m);
-                }
+                        r = bus_dict_append(m, "ttl", "u", e->ttl);
+                if (r >= 0)
+                        r = bus_dict_append_strv(m, "answer", e->answer);
                 if (r >= 0)
                         r = sd_bus_message_close_container(m);
         }
