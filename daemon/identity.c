@@ -23,14 +23,18 @@ int identity_list_add(IdentityList *l, const Address *a, const char *helo, const
                 free(id.helo);
                 return -ENOMEM;
         }
-        items = reallocarray(l->items, l->n + 1, sizeof(Identity));
-        if (!items) {
-                free(id.helo);
-                free(id.source);
-                return -ENOMEM;
+        if (l->n == l->allocated) {
+                size_t want = MAX(l->allocated * 2, (size_t) 16);
+                items = reallocarray(l->items, want, sizeof(Identity));
+                if (!items) {
+                        free(id.helo);
+                        free(id.source);
+                        return -ENOMEM;
+                }
+                l->items = items;
+                l->allocated = want;
         }
-        items[l->n++] = id;
-        l->items = items;
+        l->items[l->n++] = id;
         return 0;
 }
 

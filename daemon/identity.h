@@ -15,6 +15,7 @@ typedef struct Identity {
 typedef struct IdentityList {
         Identity *items;
         size_t n;
+        size_t allocated;       /* grows geometrically: 100,000 static addresses, one realloc each, would copy gigabytes */
 } IdentityList;
 
 /* What is known about one watched address, folded over its identities:
