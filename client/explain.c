@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bus-calls.h"
+#include "bus-dict.h"
 #include "explain.h"
 #include "json.h"
 #include "log.h"
@@ -39,23 +40,13 @@ static void explanation_done(Explanation *x) {
         strv_free(x->sources);
 }
 
-static int read_lookup_field(sd_bus_message *m, Lookup *l) {
-        const char *key, *contents, *s;
+static int read_lookup_field(sd_bus_message *m, const char *key, const char *contents, void *userdata) {
+        Lookup *l = userdata;
         uint32_t u;
-        char type;
         int r;
 
-        r = sd_bus_message_read(m, "s", &key);
-        if (r >= 0)
-                r = sd_bus_message_peek_type(m, &type, &contents);
-        if (r < 0)
-                return r;
-        if (streq(key, "answer") && streq(contents, "as")) {
-                r = sd_bus_message_enter_container(m, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_read_strv(m, &l->answer);
-                return r < 0 ? r : sd_bus_message_exit_container(m);
-        }
+        if (streq(key, "answer"))
+                return bus_dict_read_strv(m, contents, &l->answer);
         if (streq(key, "rcode") && streq(contents, "i"))
                 return sd_bus_message_read(m, "v", "i", &l->rcode);
         if (streq(key, "ttl") && streq(contents, "u")) {
@@ -65,12 +56,7 @@ static int read_lookup_field(sd_bus_message *m, Lookup *l) {
         }
         char **field = streq(key, "name") ? &l->name : streq(key, "type") ? &l->type :
                        streq(key, "status") ? &l->status : NULL;
-        if (!field || !streq(contents, "s"))
-                return sd_bus_message_skip(m, "v");
-        r = sd_bus_message_read(m, "v", "s", &s);
-        if (r >= 0 && !(*field = strdup(s)))
-                r = -ENOMEM;
-        return r;
+        return field ? bus_dict_read_string(m, contents, field) : sd_bus_message_skip(m, "v");
 }
 
 static int read_lookups(sd_bus_message *m, Explanation *x) {
@@ -79,22 +65,14 @@ static int read_lookups(sd_bus_message *m, Explanation *x) {
         r = sd_bus_message_enter_container(m, 'v', "aa{sv}");
         if (r >= 0)
                 r = sd_bus_message_enter_container(m, 'a', "a{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'a', "{sv}")) > 0) {
+        while (r >= 0 && !sd_bus_message_at_end(m, false)) {
                 Lookup *l = reallocarray(x->lookups, x->n_lookups + 1, sizeof(Lookup));
                 if (!l)
                         return -ENOMEM;
                 x->lookups = l;
                 l = &x->lookups[x->n_lookups++];
                 *l = (Lookup) { .ttl = -1 };
-                while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                        r = read_lookup_field(m, l);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(m);
-                        if (r < 0)
-                                return r;
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
+                r = bus_dict_read(m, read_lookup_field, l);
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);

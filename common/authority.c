@@ -75,22 +75,12 @@ int authority_append_bus(sd_bus_message *m, const Authority *a) {
         return r;
 }
 
-static int read_entry(sd_bus_message *m, Authority *a) {
-        const char *key, *contents, *s;
-        char type;
+static int read_field(sd_bus_message *m, const char *key, const char *contents, void *userdata) {
+        Authority *a = userdata;
         int r, b;
 
-        r = sd_bus_message_read(m, "s", &key);
-        if (r >= 0)
-                r = sd_bus_message_peek_type(m, &type, &contents);
-        if (r < 0)
-                return r;
-        if (streq(key, "nameservers") && streq(contents, "as")) {
-                r = sd_bus_message_enter_container(m, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_read_strv(m, &a->nameservers);
-                return r < 0 ? r : sd_bus_message_exit_container(m);
-        }
+        if (streq(key, "nameservers"))
+                return bus_dict_read_strv(m, contents, &a->nameservers);
         if (streq(key, "classless") && streq(contents, "b")) {
                 r = sd_bus_message_read(m, "v", "b", &b);
                 a->classless = b;
@@ -98,32 +88,17 @@ static int read_entry(sd_bus_message *m, Authority *a) {
         }
         char **field = streq(key, "zone") ? &a->zone : streq(key, "contact") ? &a->contact :
                        streq(key, "registry") ? &a->registry : NULL;
-        if (!field || !streq(contents, "s"))
-                return sd_bus_message_skip(m, "v");
-        r = sd_bus_message_read(m, "v", "s", &s);
-        if (r < 0)
-                return r;
-        free(*field);
-        return (*field = strdup(s)) ? 0 : -ENOMEM;
+        return field ? bus_dict_read_string(m, contents, field) : sd_bus_message_skip(m, "v");
 }
 
 int authority_read_bus(sd_bus_message *m, Authority **ret) {
         Authority *a = calloc(1, sizeof(Authority));
-        bool any = false;
         int r;
 
         if (!a)
                 return -ENOMEM;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                any = true;
-                r = read_entry(m, a);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        if (r < 0 || !any) {
+        r = bus_dict_read(m, read_field, a);
+        if (r <= 0) {           /* an empty a{sv}: a pass, no authority */
                 authority_free(a);
                 *ret = NULL;
                 return r < 0 ? r : 0;

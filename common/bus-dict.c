@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "bus-dict.h"
+#include "macro.h"
+#include "strv.h"
 
 static int open_entry(sd_bus_message *m, const char *key, const char *sig) {
         int r = sd_bus_message_open_container(m, 'e', "sv");
@@ -37,4 +42,58 @@ int bus_dict_append_strv(sd_bus_message *m, const char *key, char * const *l) {
         if (r >= 0)
                 r = sd_bus_message_append_strv(m, (char **) (l ?: (char * const []) { NULL }));
         return r < 0 ? r : close_entry(m);
+}
+
+int bus_dict_read(sd_bus_message *m, bus_dict_field_t field, void *userdata) {
+        const char *key, *contents;
+        int r, n = 0;
+        char type;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                n++;
+                r = sd_bus_message_read(m, "s", &key);
+                if (r >= 0)
+                        r = sd_bus_message_peek_type(m, &type, &contents);
+                if (r >= 0)
+                        r = field(m, key, contents, userdata);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : n;
+}
+
+int bus_dict_read_string(sd_bus_message *m, const char *contents, char **ret) {
+        const char *s;
+        int r;
+
+        if (!streq(contents, "s"))
+                return sd_bus_message_skip(m, "v");
+        r = sd_bus_message_read(m, "v", "s", &s);
+        if (r < 0)
+                return r;
+        free(*ret);
+        return (*ret = strdup(s)) ? 0 : -ENOMEM;
+}
+
+int bus_dict_read_strv(sd_bus_message *m, const char *contents, char ***ret) {
+        char **l = NULL;
+        int r;
+
+        if (!streq(contents, "as"))
+                return sd_bus_message_skip(m, "v");
+        r = sd_bus_message_enter_container(m, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_read_strv(m, &l);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                strv_free(l);
+                return r;
+        }
+        strv_free(*ret);
+        *ret = l;
+        return 0;
 }

@@ -10,3 +10,15 @@
 int bus_dict_append(sd_bus_message *m, const char *key, const char *sig, ...);
 /* A string list ("as"); NULL is empty. */
 int bus_dict_append_strv(sd_bus_message *m, const char *key, char * const *l);
+
+/* Reading an a{sv}: field() is called for each entry with the variant still
+ * to read (its signature in contents), and reads it with one of the
+ * bus_dict_read_*() below, or skips it: keys and types it does not know,
+ * a newer peer's, are not errors. Returns the number of entries. */
+typedef int (*bus_dict_field_t)(sd_bus_message *m, const char *key, const char *contents, void *userdata);
+int bus_dict_read(sd_bus_message *m, bus_dict_field_t field, void *userdata);
+
+/* The variant's value when it has the type ("s", "as"), replacing *ret;
+ * else it is skipped. */
+int bus_dict_read_string(sd_bus_message *m, const char *contents, char **ret);
+int bus_dict_read_strv(sd_bus_message *m, const char *contents, char ***ret);

@@ -213,39 +213,30 @@ int predictions_append_bus(sd_bus_message *m, const Prediction *p) {
         return r;
 }
 
-/* One {sv} of a receiver's a{sv}; unknown keys and types are skipped. */
-static int read_field(sd_bus_message *m, Prediction *p) {
-        const char *key, *contents, *s;
-        char type;
-        int r;
+/* One {sv} of a receiver's a{sv}. */
+static int read_field(sd_bus_message *m, const char *key, const char *contents, void *userdata) {
+        Prediction *p = userdata;
+        _cleanup_free_ char *action = NULL;
+        int r, a;
 
-        r = sd_bus_message_read(m, "s", &key);
-        if (r >= 0)
-                r = sd_bus_message_peek_type(m, &type, &contents);
-        if (r < 0)
-                return r;
-        if ((streq(key, "rules") || streq(key, "symbols")) && streq(contents, "as")) {
-                r = sd_bus_message_enter_container(m, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_read_strv(m, &p->rules);
-                return r < 0 ? r : sd_bus_message_exit_container(m);
-        }
+        if (streq(key, "rules") || streq(key, "symbols"))
+                return bus_dict_read_strv(m, contents, &p->rules);
         if (streq(key, "score") && streq(contents, "d"))
                 return sd_bus_message_read(m, "v", "d", &p->score);
-        if (!streq(contents, "s") ||
-            !(streq(key, "action") || streq(key, "reply") || streq(key, "note") || streq(key, "version")))
+        if (streq(key, "reply"))
+                return bus_dict_read_string(m, contents, &p->reply);
+        if (streq(key, "note"))
+                return bus_dict_read_string(m, contents, &p->note);
+        if (streq(key, "version"))
+                return bus_dict_read_string(m, contents, &p->version);
+        if (!streq(key, "action"))
                 return sd_bus_message_skip(m, "v");
-        r = sd_bus_message_read(m, "v", "s", &s);
-        if (r < 0)
-                return r;
-        if (streq(key, "action")) {
-                int a = action_from_string(s);
+        r = bus_dict_read_string(m, contents, &action);
+        if (r >= 0 && action) {
+                a = action_from_string(action);
                 p->action = a < 0 ? ACTION_NONE : (ReceiverAction) a;
-                return 0;
         }
-        char **field = streq(key, "reply") ? &p->reply : streq(key, "note") ? &p->note : &p->version;
-        free(*field);
-        return (*field = strdup(s)) ? 0 : -ENOMEM;
+        return r;
 }
 
 static int read_one(sd_bus_message *m, Prediction *all) {
@@ -259,14 +250,7 @@ static int read_one(sd_bus_message *m, Prediction *all) {
         i = receiver_from_string(name);
         p = i >= 0 ? &all[i] : &scratch;        /* a newer daemon's receiver: read, not kept */
         p->known = true;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                r = read_field(m, p);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
+        r = bus_dict_read(m, read_field, p);
         free(scratch.reply);
         free(scratch.note);
         free(scratch.version);
