@@ -52,7 +52,7 @@ static void manager_log_watched(Manager *m) {
 }
 
 static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
-        bool changed;
+        bool changed, info_changed = false;
         int r;
 
         if (d->n_addresses > WATCHED_MAX) {
@@ -88,6 +88,8 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
                                 return r;
                 }
                 entry_set_watched(e, true);
+                info_changed = info_changed || !strv_equal(e->info.helo, d->info[k].helo) ||
+                               !strv_equal(e->info.sources, d->info[k].sources);
                 address_info_done(&e->info);
                 e->info = d->info[k];
                 d->info[k] = (AddressInfo) {};
@@ -104,9 +106,12 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
         m->notes = TAKE_PTR(d->notes);
         if (notes_changed && m->hooks.properties_changed)
                 m->hooks.properties_changed(m, "Notes");
-        /* the HELO names and sources shown may have changed too */
-        manager_mark_dirty(m, DIRTY_STATE | DIRTY_EXPORT);
+        /* the metrics show the HELO names: written again when they change,
+         * the state when the watched set does */
+        if (info_changed)
+                manager_mark_dirty(m, DIRTY_EXPORT);
         if (changed) {
+                manager_mark_dirty(m, DIRTY_STATE | DIRTY_EXPORT);
                 manager_log_watched(m);
                 if (m->hooks.properties_changed)
                         m->hooks.properties_changed(m, "Addresses");
