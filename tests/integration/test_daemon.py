@@ -346,6 +346,7 @@ out['summary'] = call('Get', GLib.Variant('(ss)', ('org.ptrwatch.PtrWatch1.Manag
                       'org.freedesktop.DBus.Properties')
 out['cached'] = call('Check', GLib.Variant('(st)', ('192.0.2.10', 0)))
 out['forced'] = call('Check', GLib.Variant('(st)', ('192.0.2.10', 1)))
+out['explain'] = call('Explain', GLib.Variant('(s)', ('192.0.2.10',)))
 out['refresh'] = call('Refresh')
 print(json.dumps(out))
 """)
@@ -353,6 +354,7 @@ print(json.dumps(out))
         self.assertEqual(len(r["verdicts"]["value"][0]), len(WATCHED))
         self.assertEqual(r["summary"]["value"], ["fail"])
         self.assertTrue(r["cached"]["ok"])
+        self.assertTrue(r["explain"]["ok"], r["explain"])    # a live check, rate-limited, for anyone
         self.assertEqual(r["forced"]["error"], "org.freedesktop.DBus.Error.AccessDenied")
         self.assertEqual(r["refresh"]["error"], "org.freedesktop.DBus.Error.AccessDenied")
 

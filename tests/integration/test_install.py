@@ -45,6 +45,8 @@ EXPECTED = {
     "usr/share/doc/ptrwatch/ptrwatch.rules.yml": 0o644,
     "usr/share/doc/ptrwatch/ptrwatch.rules.test.yml": 0o644,
     "usr/share/doc/ptrwatch/ptrwatchd-textfile.conf": 0o644,
+    **{f"usr/share/cockpit/ptrwatch/{f}": 0o644
+       for f in ("manifest.json", "index.html", "page.js", "model.js", "theme.js", "ptrwatch.css")},
 }
 UNIT = "lib/systemd/system/ptrwatchd.service"
 
