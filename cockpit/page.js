@@ -148,10 +148,12 @@
         }
         state.loading = fetchAll()
             .then(render, error => {
-                if (M.isGone(error))
+                if (M.isGone(error)) {
                     renderAbsent();
-                else
-                    console.warn("ptrwatch: loading failed:", error.name || "", error.message || error);
+                } else {
+                    refreshStatus("pw-danger", el("strong", {}, "Could not read the verdicts. "), M.errorText(error));
+                    $("app").removeAttribute("aria-busy");
+                }
             })
             .then(() => {
                 state.loading = null;
