@@ -8,6 +8,7 @@ fresh cockpit-ws per test, its bridge on a private session bus of its own."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,8 @@ class CockpitWs:
         self.log = open(os.path.join(self.dir, "ws.log"), "w+")
         self.proc = subprocess.Popen([COCKPIT_WS, "--no-tls", "--local-session=" + bridge,
                                       "--address=127.0.0.1", f"--port={self.port}"],
-                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         dnsworld.wait_until(self.listening, "cockpit-ws listening")
 
     def listening(self):
@@ -82,11 +84,25 @@ class CockpitWs:
         finally:
             s.close()
 
+    def group_alive(self):
+        try:
+            os.killpg(self.proc.pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self):
+        """cockpit-ws and all it started: the bridge, dbus-run-session and its
+        bus daemon, which outlives a dbus-run-session that is killed."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
         dnsworld.stop_process(self.proc)
+        dnsworld.wait_until(lambda: not self.group_alive(), "cockpit-ws's processes to end")
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
