@@ -8,7 +8,7 @@
 #include "macro.h"
 #include "strv.h"
 
-static int open_entry(sd_bus_message *m, const char *key, const char *sig) {
+int bus_dict_open_entry(sd_bus_message *m, const char *key, const char *sig) {
         int r = sd_bus_message_open_container(m, 'e', "sv");
 
         if (r >= 0)
@@ -16,7 +16,7 @@ static int open_entry(sd_bus_message *m, const char *key, const char *sig) {
         return r < 0 ? r : sd_bus_message_open_container(m, 'v', sig);
 }
 
-static int close_entry(sd_bus_message *m) {
+int bus_dict_close_entry(sd_bus_message *m) {
         int r = sd_bus_message_close_container(m);
 
         return r < 0 ? r : sd_bus_message_close_container(m);
@@ -26,22 +26,22 @@ int bus_dict_append(sd_bus_message *m, const char *key, const char *sig, ...) {
         va_list ap;
         int r;
 
-        r = open_entry(m, key, sig);
+        r = bus_dict_open_entry(m, key, sig);
         if (r >= 0) {
                 va_start(ap, sig);
                 r = sd_bus_message_appendv(m, sig, ap);
                 va_end(ap);
         }
-        return r < 0 ? r : close_entry(m);
+        return r < 0 ? r : bus_dict_close_entry(m);
 }
 
 int bus_dict_append_strv(sd_bus_message *m, const char *key, char * const *l) {
         int r;
 
-        r = open_entry(m, key, "as");
+        r = bus_dict_open_entry(m, key, "as");
         if (r >= 0)
                 r = sd_bus_message_append_strv(m, (char **) (l ?: (char * const []) { NULL }));
-        return r < 0 ? r : close_entry(m);
+        return r < 0 ? r : bus_dict_close_entry(m);
 }
 
 int bus_dict_read(sd_bus_message *m, bus_dict_field_t field, void *userdata) {

@@ -10,6 +10,10 @@
 int bus_dict_append(sd_bus_message *m, const char *key, const char *sig, ...);
 /* A string list ("as"); NULL is empty. */
 int bus_dict_append_strv(sd_bus_message *m, const char *key, char * const *l);
+/* Any other value: the entry is opened up to its variant of signature sig,
+ * the caller appends the value, then closes the entry. */
+int bus_dict_open_entry(sd_bus_message *m, const char *key, const char *sig);
+int bus_dict_close_entry(sd_bus_message *m);
 
 /* Reading an a{sv}: field() is called for each entry with the variant still
  * to read (its signature in contents), and reads it with one of the

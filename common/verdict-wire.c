@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bus-dict.h"
 #include "macro.h"
 #include "strv.h"
 #include "verdict-wire.h"
@@ -166,17 +167,11 @@ int verdict_append_bus(sd_bus_message *m, const Verdict *v) {
         for (size_t i = 0; r >= 0 && i < verdict_wire_keys_count; i++) {
                 const WireKey *k = &verdict_wire_keys[i];
 
-                r = sd_bus_message_open_container(m, 'e', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", k->key);
-                if (r >= 0)
-                        r = sd_bus_message_open_container(m, 'v', wire_type_signature(k->type));
+                r = bus_dict_open_entry(m, k->key, wire_type_signature(k->type));
                 if (r >= 0)
                         r = append_bus_value(m, k, v);
                 if (r >= 0)
-                        r = sd_bus_message_close_container(m);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(m);
+                        r = bus_dict_close_entry(m);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
