@@ -128,14 +128,16 @@ window.PtrwatchModel = (function () {
 
     /* The request to send to whoever holds the reverse zone: ptrwatchd ends
      * the message of every verdict that needs one with "; ask …". */
+    const ASK = "; ask ";
+
     function request(message) {
-        const at = message.indexOf("; ask ");
-        return at < 0 ? "" : message.slice(at + 6);
+        const at = message.indexOf(ASK);
+        return at < 0 ? "" : message.slice(at + ASK.length);
     }
 
     /* The message without its request, where the request is shown apart. */
     function finding(message) {
-        const at = message.indexOf("; ask ");
+        const at = message.indexOf(ASK);
         return at < 0 ? message : message.slice(0, at);
     }
 

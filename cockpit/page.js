@@ -54,6 +54,18 @@
         }, n)));
     }
 
+    /* "192.0.2.11 Fail (no-ptr)" */
+    function headline(v, attrs) {
+        return el("p", attrs, el("strong", {}, v.address), " ", badge(v.verdict, v.stale),
+                  v.reasons.length ? ` (${v.reasons.join(", ")})` : "");
+    }
+
+    /* A refused or failed call, in words, its D-Bus error name kept for tests and styles. */
+    function errorLine(error) {
+        return el("p", { class: "pw-error", role: "alert", "data-error": error.name || error.problem || "" },
+                  M.errorText(error));
+    }
+
     function show(id, visible) {
         $(id).hidden = !visible;
     }
@@ -165,12 +177,10 @@
         return state.loading;
     }
 
+    /* The reload reads the properties anew: the signal only says when. */
     function onPropertiesChanged(path, iface, signal, args) {
-        if (args[0] !== IFACE)
-            return;
-        Object.assign(state.props, M.fromDict(args[1]));
-        renderSummary();
-        reload();
+        if (args[0] === IFACE)
+            reload();
     }
 
     /* ---- Refresh ---- */
@@ -210,8 +220,7 @@
 
     function verdictCard(v) {
         return el("div", { class: "pw-result", "data-address": v.address, "data-verdict": v.verdict },
-                  el("p", {}, el("strong", {}, v.address), " ", badge(v.verdict, v.stale),
-                     v.reasons.length ? ` (${v.reasons.join(", ")})` : ""),
+                  headline(v, {}),
                   el("p", { class: "pw-message" }, v.message),
                   el("p", {}, "PTR: ", v.ptr.length ? v.ptr.join(", ") : "none",
                      v.checked_at ? ` · checked ${M.time(v.checked_at)}, valid ${M.duration(v.ttl)}` : ""),
@@ -238,8 +247,7 @@
             result.replaceChildren(verdictCard(M.verdict(dict)));
         } catch (error) {
             input.setAttribute("aria-invalid", String(error.name === "org.freedesktop.DBus.Error.InvalidArgs"));
-            result.replaceChildren(el("p", { class: "pw-error", role: "alert", "data-error": error.name || error.problem || "" },
-                                      M.errorText(error)));
+            result.replaceChildren(errorLine(error));
         } finally {
             $("check-submit").disabled = false;
         }
@@ -283,8 +291,7 @@
             cells: [r.label, r.reaction, r.source],
         }));
         return [
-            el("p", { class: "pw-explain-verdict" }, el("strong", {}, v.address), " ", badge(v.verdict, v.stale),
-               v.reasons.length ? ` (${v.reasons.join(", ")})` : ""),
+            headline(v, { class: "pw-explain-verdict" }),
             el("p", { class: "pw-message" }, M.finding(v.message)),
             ...authorityBlock(v),
             el("h3", {}, "What receivers will do"),
@@ -314,8 +321,7 @@
                 body.replaceChildren(...renderExplanation(M.explanation(dict)));
         } catch (error) {
             if (state.selected === address)
-                body.replaceChildren(el("p", { class: "pw-error", role: "alert", "data-error": error.name || error.problem || "" },
-                                        M.errorText(error)));
+                body.replaceChildren(errorLine(error));
         }
     }
 

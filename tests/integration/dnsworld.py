@@ -104,6 +104,15 @@ def dns_query(name, qtype=6, port=53, timeout=0.2):
     return data[3] & 0x0f
 
 
+def tcp_listening(port):
+    """True when something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def wait_until(predicate, what, deadline=15.0, interval=0.05):
     end = time.monotonic() + deadline
     while time.monotonic() < end:

@@ -75,14 +75,7 @@ class CockpitWs:
                                       "--address=127.0.0.1", f"--port={self.port}"],
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        dnsworld.wait_until(self.listening, "cockpit-ws listening")
-
-    def listening(self):
-        s = dnsworld.socket.socket()
-        try:
-            return s.connect_ex(("127.0.0.1", self.port)) == 0
-        finally:
-            s.close()
+        dnsworld.wait_until(lambda: dnsworld.tcp_listening(self.port), "cockpit-ws listening")
 
     def group_alive(self):
         try:

@@ -109,16 +109,8 @@ smtpd_proxy_options = speed_adjust
         p = subprocess.run(["postfix", "-c", self.conf, "start"], capture_output=True, text=True)
         if p.returncode != 0:
             raise RuntimeError("postfix start failed: " + p.stderr + self.maillog())
-        dnsworld.wait_until(lambda: self.listening(PORTS["postfix-unknown-client"][0]), "postfix listening")
+        dnsworld.wait_until(lambda: dnsworld.tcp_listening(PORTS["postfix-unknown-client"][0]), "postfix listening")
         return self
-
-    @staticmethod
-    def listening(port):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return True
-        except OSError:
-            return False
 
     def stop(self):
         subprocess.run(["postfix", "-c", self.conf, "stop"], capture_output=True)
