@@ -413,7 +413,9 @@ class ConfirmBeforeAlert(DaemonTest):
         time.sleep(0.5)         # what a wrong announcement would need to arrive: none may
         self.assertEqual(self.client.verdicts()[0]["verdict"], "pass")
         self.assertEqual(journal.matching(self.since, PTRWATCH_ADDRESS=self.ADDRESS), [])
-        self.assertEqual([c for c in self.changed if c[0] == self.ADDRESS], [])
+        # the address's first verdict (unknown -> pass) belongs to setUp: its
+        # signal may come before or after the subscription, so it is not counted
+        self.assertEqual([c for c in self.changed if c[0] == self.ADDRESS and c[1] != "unknown"], [])
 
     def test_a_fail_that_repeats_is_announced_once(self):
         self.nxdomain()
