@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic-file.h"
@@ -44,7 +45,11 @@ int write_file_atomic(const char *dir, const char *name, const void *data, size_
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, mode);
         if (fd < 0)
                 return -errno;
-        r = write_all(fd, data, size);
+        /* the mode as asked, whatever the umask (the unit's is 0077, and the
+         * metrics must be readable by node_exporter's user) */
+        r = fchmod(fd, mode) < 0 ? -errno : 0;
+        if (r == 0)
+                r = write_all(fd, data, size);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
         close(fd);

@@ -18,6 +18,12 @@ typedef enum DiscoverFlags {
         DISCOVER_EXIM  = 1 << 3,
 } DiscoverFlags;
 
+/* What depends on the host's own addresses and routes, and is found again
+ * when they change: the kernel's choice (route), and the MTA's bind
+ * addresses, which count only once configured on an interface, with the
+ * kernel's choice as their fallback. */
+#define DISCOVER_FOLLOWS_ADDRESSES (DISCOVER_ROUTE | DISCOVER_POSTFIX | DISCOVER_EXIM)
+
 typedef struct Upstream {
         Address address;
         uint16_t port;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sys/inotify.h>
 #include <stdlib.h>
+#include <systemd/sd-daemon.h>
 
 #include "bounds.h"
 #include "log.h"
@@ -38,7 +39,9 @@ static bool entry_helo_changed(const Entry *e) {
         return v && !address_info_same_helo(&e->info, v->helo);
 }
 
-static void manager_log_watched(Manager *m) {
+/* The journal's line and the unit's status text ("systemctl status")
+ * follow the watched set. */
+static void manager_announce_watched(Manager *m) {
         char *list = NULL;
 
         /* name them when they fit on a line; count them otherwise */
@@ -49,6 +52,7 @@ static void manager_log_watched(Manager *m) {
         log_info("Watching %zu address%s%s%s", m->n_watched, m->n_watched == 1 ? "" : "es",
                  list ? ": " : "", list ? list : "");
         free(list);
+        (void) sd_notifyf(false, "STATUS=Watching %zu address%s", m->n_watched, m->n_watched == 1 ? "" : "es");
 }
 
 static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
@@ -112,7 +116,7 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
                 manager_mark_dirty(m, DIRTY_EXPORT);
         if (changed) {
                 manager_mark_dirty(m, DIRTY_STATE | DIRTY_EXPORT);
-                manager_log_watched(m);
+                manager_announce_watched(m);
                 if (m->hooks.properties_changed)
                         m->hooks.properties_changed(m, "Addresses");
         }
@@ -263,6 +267,9 @@ void on_addresses_changed(void *userdata) {
         int r;
 
         log_debug("Host addresses or routes changed, discovering again");
+        /* a reading of the MTA under way may have looked at the old ones */
+        if (m->mta_child)
+                m->mta_again = true;
         r = manager_discover(m, NULL, NULL);
         if (r < 0)
                 log_error_errno(r, "Failed to discover outbound addresses");

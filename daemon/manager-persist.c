@@ -75,14 +75,21 @@ int manager_export(Manager *m) {
         if (r < 0) {
                 /* once, until it works again; retried at the next change */
                 if (!m->export_failing)
-                        log_warning_errno(r, "Failed to write the metrics to %s (trying again at the next change)",
-                                          m->config.prometheus_textfile);
+                        log_warning_errno(r, "Failed to write the metrics to %s%s (trying again at the next change)",
+                                          m->config.prometheus_textfile, export_hint(r));
                 m->export_failing = true;
                 return r;
         }
         if (m->export_failing)
                 log_info("Metrics written to %s again", m->config.prometheus_textfile);
         m->export_failing = false;
+        if (m->options.state_dir && (!m->export_recorded || !streq(m->export_recorded, m->config.prometheus_textfile))) {
+                r = export_record(m->options.state_dir, m->config.prometheus_textfile);
+                if (r < 0)
+                        return log_warning_errno(r, "Failed to note in %s where the metrics are", m->options.state_dir);
+                free(m->export_recorded);
+                m->export_recorded = strdup(m->config.prometheus_textfile);
+        }
         return 0;
 }
 

@@ -377,7 +377,7 @@ int manager_start(Manager *m) {
         int r;
 
         manager_load_state(m);
-        if (m->config.discover & DISCOVER_ROUTE) {
+        if (m->config.discover & DISCOVER_FOLLOWS_ADDRESSES) {
                 r = address_monitor_new(m->event, on_addresses_changed, m, &m->monitor);
                 if (r < 0)
                         log_warning_errno(r, "Failed to watch for address changes (discovering only at refresh)");
@@ -439,9 +439,9 @@ int manager_reload(Manager *m) {
                         (void) entry_start_check(e, e->watched && !e->waiters);
                 }
         }
-        if (m->monitor && !(m->config.discover & DISCOVER_ROUTE))
+        if (m->monitor && !(m->config.discover & DISCOVER_FOLLOWS_ADDRESSES))
                 m->monitor = address_monitor_free(m->monitor);
-        else if (!m->monitor && (m->config.discover & DISCOVER_ROUTE))
+        else if (!m->monitor && (m->config.discover & DISCOVER_FOLLOWS_ADDRESSES))
                 (void) address_monitor_new(m->event, on_addresses_changed, m, &m->monitor);
         manager_watch_mta(m);
 
@@ -476,6 +476,7 @@ Manager *manager_free(Manager *m) {
         free(m->watched);
         free(m->advice_candidates);
         strv_free(m->notes);
+        free(m->export_recorded);
         strv_free(m->helo_names);
         config_done(&m->config);
         sd_event_unref(m->event);

@@ -67,6 +67,7 @@ struct Manager {
         sd_event_source *save_timer;
         unsigned dirty;                 /* DIRTY_STATE, DIRTY_EXPORT: written by save_timer */
         bool export_failing;            /* warned once already */
+        char *export_recorded;          /* the metrics path noted in the state directory */
         uint64_t checks_total[_VERDICT_KIND_MAX];       /* every check made, by verdict */
         struct Refresh *refreshes;
 

@@ -13,13 +13,15 @@ PACKAGES=(
 # Only for scripts/test: a mail server to read the configuration of and to
 # receive from (Postfix), the SpamAssassin engine the predictions are
 # checked against, Cockpit and Chromium for the page's browser test,
-# debhelper and lintian for the Debian packages, and the libraries of the
+# debhelper and lintian for the Debian packages, systemd-nspawn to boot
+# them in a container (and acl, which the package depends on), and the libraries of the
 # exim4 binary ensure_exim extracts. Never installed by scripts/run: on a host running Exim,
 # installing Postfix would replace it.
 TEST_PACKAGES=(
         postfix spamassassin
         cockpit-ws cockpit-bridge cockpit-system chromium
         build-essential debhelper dpkg-dev lintian
+        systemd-container acl
         libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libnsl2 libpcre2-8-0 libcrypt1
 )
 

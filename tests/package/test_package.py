@@ -18,7 +18,9 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+sys.path.insert(0, HERE)
 import dnsworld  # noqa: E402
+import debbuild  # noqa: E402
 
 if __name__ == "__main__":
     dnsworld.isolate(mount=True)
@@ -70,18 +72,6 @@ def fingerprint():
             h.update(f.read())
     h.update(str(sorted(os.listdir("/var/lib/dpkg/info"))).encode())
     return h.hexdigest()
-
-
-def copy_tree(dest):
-    """The tree as git sees it (tracked and new files, nothing ignored): no
-    build directories, nothing of a previous package build."""
-    files = run("git", "-C", SOURCE, "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout
-    for rel in filter(None, files.split("\0")):
-        src = os.path.join(SOURCE, rel)
-        if rel.startswith(("build/", "build-")) or not os.path.lexists(src):
-            continue
-        os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
-        shutil.copy2(src, os.path.join(dest, rel), follow_symlinks=False)
 
 
 class Build(unittest.TestCase):
@@ -213,14 +203,7 @@ class ThrowAwayRoot(unittest.TestCase):
 def setUpModule():
     global work, debs
     work = tempfile.mkdtemp(prefix="ptrwatch-deb-")
-    src = os.path.join(work, "ptrwatch")
-    copy_tree(src)
-    with open(os.path.join(work, "build.log"), "w") as log:
-        p = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, stdout=log, stderr=subprocess.STDOUT,
-                           env=dict(os.environ, DEB_BUILD_OPTIONS="parallel=2"))
-    if p.returncode != 0:
-        raise AssertionError("dpkg-buildpackage failed:\n" + open(os.path.join(work, "build.log")).read()[-6000:])
-    debs = sorted(glob.glob(os.path.join(work, "*.deb")))
+    debs = debbuild.build(work)
 
 
 def tearDownModule():
