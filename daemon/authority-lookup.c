@@ -168,11 +168,28 @@ static const char *wanted_name(const Verdict *v) {
         return NULL;
 }
 
+/* Without a usable contact in the SOA (none, or a single label such as
+ * "hostmaster."): whoever runs the zone's name servers, or the block's
+ * holder in the regional registry's whois. */
+static int no_contact(Verdict *v, const Authority *a, const char *addr) {
+        _cleanup_free_ char *servers = NULL;
+
+        if (a->contact)
+                return 0;
+        for (char **n = a->nameservers; n && *n; n++)
+                if (strextendf(&servers, "%s%s", servers ? ", " : "", *n) < 0)
+                        return -ENOMEM;
+        return strextendf(&v->message, "; the zone's SOA names no usable contact: ask the operator of its name "
+                          "servers%s%s, or the block's holder in the regional registry's whois (whois %s)",
+                          servers ? " " : "", servers ?: "", addr);
+}
+
 int authority_describe(Verdict *v, const char *ptr_owner) {
         const Authority *a = v->authority;
         _cleanup_free_ char *name = NULL;
         const char *want = wanted_name(v);
         char addr[ADDRESS_STRING_MAX];
+        int r;
 
         if (!a)
                 return 0;
@@ -185,10 +202,12 @@ int authority_describe(Verdict *v, const char *ptr_owner) {
                                   "delegation, then publish a PTR record for %s pointing to %s",
                                   a->zone, a->registry, a->registry, ptr_owner, name ?: "your mail server's host name");
         if (!name)
-                return strextendf(&v->message, "; ask %s (the %szone %s) for a PTR record for %s pointing to your "
-                                  "mail server's host name", a->contact ?: "whoever holds it",
-                                  a->classless ? "RFC 2317 delegated " : "", a->zone, ptr_owner);
-        return strextendf(&v->message, "; ask %s (the %szone %s) for a PTR record for %s pointing to %s, and "
-                          "%s %s %s", a->contact ?: "whoever holds it", a->classless ? "RFC 2317 delegated " : "",
-                          a->zone, ptr_owner, name, name, v->address.family == AF_INET ? "A" : "AAAA", addr);
+                r = strextendf(&v->message, "; ask %s (the %szone %s) for a PTR record for %s pointing to your "
+                               "mail server's host name", a->contact ?: "whoever holds it",
+                               a->classless ? "RFC 2317 delegated " : "", a->zone, ptr_owner);
+        else
+                r = strextendf(&v->message, "; ask %s (the %szone %s) for a PTR record for %s pointing to %s, and "
+                               "%s %s %s", a->contact ?: "whoever holds it", a->classless ? "RFC 2317 delegated " : "",
+                               a->zone, ptr_owner, name, name, v->address.family == AF_INET ? "A" : "AAAA", addr);
+        return r < 0 ? r : no_contact(v, a, addr);
 }

@@ -47,7 +47,8 @@ int cache_add(Cache *c, const Address *a, struct Manager *owner, Entry **ret) {
         if (!e)
                 return -ENOMEM;
         *e = (Entry) { .manager = owner, .address = *a, .queue_idx = PRIOQ_IDX_NULL,
-                       .announced_kind = VERDICT_UNKNOWN };
+                       .announced_kind = VERDICT_UNKNOWN,
+                       .alerted_kind = VERDICT_UNKNOWN };
         r = addrmap_put(&c->entries, a, e);
         if (r < 0) {
                 free(e);

@@ -46,6 +46,9 @@ struct Entry {
         Entry *lru_prev, *lru_next;     /* ad-hoc entries only */
         VerdictKind announced_kind;     /* what VerdictChanged last said */
         unsigned announced_reasons;
+        bool announced_resolver_stale;
+        VerdictKind alerted_kind;       /* what the journal was last told (a resolver_stale fail raises nothing) */
+        unsigned alerted_reasons;
 };
 
 typedef struct Cache {

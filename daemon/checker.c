@@ -5,6 +5,7 @@
 
 #include "authority-lookup.h"
 #include "checker.h"
+#include "receivers.h"
 #include "zone-check.h"
 #include "hostname.h"
 #include "log.h"
@@ -152,25 +153,25 @@ static bool strv_same_set(char * const *a, char * const *b) {
 /* The two rounds agree on the verdict, its reasons and the PTR names: the
  * second stands. Else one of the answers was not what the resolver holds
  * (lost, corrupted, forged): nothing was learned. */
-static Verdict *check_settle(Check *k, Verdict *second) {
-        Verdict *first = TAKE_PTR(k->first);
+static int check_settle(Check *k, Verdict **v) {
+        _cleanup_(verdict_freep) Verdict *first = TAKE_PTR(k->first);
+        Verdict *second = *v;
 
-        if (second->kind == first->kind && second->reasons == first->reasons && strv_same_set(first->ptr, second->ptr)) {
-                verdict_free(first);
-                return second;
-        }
-        free(second->message);
-        second->message = NULL;
+        if (second->kind == first->kind && second->reasons == first->reasons && strv_same_set(first->ptr, second->ptr))
+                return 0;
+
+        /* the second round's own sentence is quoted, so it is taken first */
+        _cleanup_free_ char *then = TAKE_PTR(second->message);
         if (strextendf(&second->message, "DNS answered differently when asked twice (first: %s, then: %s); "
                        "nothing counts until it answers the same", first->message ?: verdict_kind_to_string(first->kind),
-                       second->message ?: verdict_kind_to_string(second->kind)) < 0)
-                second->message = NULL;
+                       then ?: verdict_kind_to_string(second->kind)) < 0)
+                return -ENOMEM;
         second->kind = VERDICT_TEMPERROR;
         second->reasons = REASON_BIT(REASON_SERVFAIL);
         second->ttl = VERDICT_RETRY_MIN_USEC;
         second->expires_at = second->checked_at + second->ttl;
-        verdict_free(first);
-        return second;
+        /* a temperror's predictions: only what rests on the same DNS */
+        return receivers_predict(second);
 }
 
 /* The verdict is made: to the caller, and the check goes. */
@@ -270,8 +271,11 @@ static void check_finish(Check *k) {
                 if (check_ask_again(k))
                         return;
                 v = TAKE_PTR(k->first);         /* could not ask: the answer stands as it is */
-        } else if (r >= 0 && k->first)
-                v = check_settle(k, v);
+        } else if (r >= 0 && k->first) {
+                r = check_settle(k, &v);
+                if (r < 0)
+                        v = verdict_free(v);
+        }
         if (r >= 0 && check_ask_authority(k, v))
                 return;
         if (r < 0) {

@@ -131,6 +131,11 @@ static char *mailbox_from_wire(const getdns_bindata *b) {
                         return NULL;
         }
         at = strchr(s, '@');
+        if (!at) {
+                /* a single label ("hostmaster."): no mailbox anyone can write to */
+                free(s);
+                return NULL;
+        }
         for (char *c = at; c && *c; c++)        /* the domain in lower case; the local part as it is */
                 *c = (char) tolower((unsigned char) *c);
         return s;
@@ -209,13 +214,18 @@ static int collect_answer(const getdns_list *answer, const char *qname, uint16_t
                                 }
                         }
                 }
-                if (hop > 0 && !r->cname_end) {
-                        /* where the chain led: an RFC 2317 delegation's child */
-                        getdns_bindata end = { .size = owner_size, .data = (uint8_t *) owner };
-                        r->cname_end = name_from_bindata(&end);
-                }
-                if (found || !cname)
+                if (found || !cname) {
+                        if (hop > 0) {
+                                /* where the chain ended, its last target: an
+                                 * RFC 2317 delegation's child, or a name in
+                                 * the zone the chain led to last */
+                                getdns_bindata end = { .size = owner_size, .data = (uint8_t *) owner };
+                                r->cname_end = name_from_bindata(&end);
+                                if (!r->cname_end)
+                                        return -ENOMEM;
+                        }
                         return found;
+                }
                 for (unsigned i = 0; i <= hop; i++)
                         if (wire_name_equal(cname, seen[i], seen_size[i])) {
                                 r->why = "a CNAME loop";

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "helo.h"
 #include "hostname.h"
@@ -15,20 +16,27 @@ HeloForm helo_form(const char *helo) {
                 return HELO_INVALID;
         memcpy(buf, helo, n + 1);
         if (buf[0] == '[') {
-                /* smtpd_check.c reject_invalid_hostaddr(): brackets, an
-                 * optional "IPv6:" tag, then an address */
+                /* smtpd_check.c reject_invalid_hostaddr() and
+                 * valid_mailhost_addr(): in brackets, "IPv6:" and an IPv6
+                 * address, or an IPv4 address and no tag; an IPv6 address
+                 * without the tag, or the tag on IPv4, is invalid (RFC 5321
+                 * 4.1.3) */
                 char *inner = buf + 1;
+                int family = AF_INET;
+                Address a;
                 if (n < 3 || buf[n - 1] != ']')
                         return HELO_INVALID;
                 buf[n - 1] = 0;
-                if (strncasecmp(inner, "ipv6:", 5) == 0)
+                if (strncasecmp(inner, "ipv6:", 5) == 0) {
                         inner += 5;
-                return address_parse(inner, NULL, NULL) >= 0 ? HELO_ADDRESS : HELO_INVALID;
+                        family = AF_INET6;
+                }
+                return address_parse(inner, &a, NULL) >= 0 && a.family == family ? HELO_ADDRESS : HELO_INVALID;
         }
         if (n > 1 && buf[n - 1] == '.')         /* one trailing dot is stripped first */
                 buf[n - 1] = 0;
         if (address_parse(buf, NULL, NULL) >= 0)
-                return HELO_ADDRESS;
+                return HELO_BARE_ADDRESS;
         return hostname_is_valid(buf) ? HELO_HOSTNAME : HELO_INVALID;
 }
 
@@ -98,6 +106,19 @@ int helo_evaluate(Verdict *v, const HeloAnswers *h, size_t n, uint32_t *min_ttl)
                         break;
                 case HELO_ADDRESS:
                         break;  /* valid, never looked up, not compared with a PTR name */
+                case HELO_BARE_ADDRESS:
+                        /* valid_hostaddr() lets it through
+                         * reject_invalid_helo_hostname; it is no host name
+                         * (all-numeric) for reject_non_fqdn_helo_hostname, and
+                         * dns_lookup() answers "not found" for it unasked */
+                        r = add(v, REASON_HELO_NOT_FQDN, "is a bare address, neither a host name nor an address "
+                                "literal in brackets: Postfix receivers with reject_non_fqdn_helo_hostname refuse it "
+                                "(504), spam filters score it", h[i].name);
+                        if (r >= 0)
+                                r = add(v, REASON_HELO_UNRESOLVABLE, "has no A, AAAA or MX record, being no name: "
+                                        "Postfix receivers with reject_unknown_helo_hostname refuse it (450)",
+                                        h[i].name);
+                        break;
                 case HELO_HOSTNAME:
                         if (!strchr(name, '.'))
                                 r = add(v, REASON_HELO_NOT_FQDN, "is not fully qualified: Postfix "

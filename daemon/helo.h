@@ -10,14 +10,16 @@
 
 typedef enum HeloForm {
         HELO_HOSTNAME,          /* a valid host name by Postfix's rules */
-        HELO_ADDRESS,           /* an address literal, [192.0.2.10] or [IPv6:2001:db8::1], or a bare address */
+        HELO_ADDRESS,           /* an address literal, [192.0.2.10] or [IPv6:2001:db8::1] */
+        HELO_BARE_ADDRESS,      /* 192.0.2.10 or 2001:db8::1, without brackets */
         HELO_INVALID,
 } HeloForm;
 
 HeloForm helo_form(const char *helo);
 /* Whether the unresolvable check asks DNS about it: a host name, as Postfix
  * asks (res_query(), without search domains: a name without a dot is asked
- * as it is). An address literal is never looked up. */
+ * as it is). An address, literal or bare, is never looked up: Postfix's
+ * dns_lookup() refuses a name that is not a valid host name unasked. */
 bool helo_needs_lookup(const char *helo);
 
 enum { HELO_LOOKUP_A, HELO_LOOKUP_AAAA, HELO_LOOKUP_MX, _HELO_LOOKUP_MAX };

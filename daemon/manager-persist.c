@@ -154,6 +154,11 @@ void manager_load_state(Manager *m) {
                 m->last_refresh = MAX(m->last_refresh, list[i]->checked_at / USEC_PER_SEC * USEC_PER_SEC);
                 e->announced_kind = list[i]->kind;
                 e->announced_reasons = list[i]->reasons;
+                e->announced_resolver_stale = list[i]->resolver_stale;
+                if (!list[i]->resolver_stale) {
+                        e->alerted_kind = list[i]->kind;
+                        e->alerted_reasons = list[i]->reasons;
+                }
                 /* Expired, checked "in the future" (the clock moved back), or
                  * valid for longer than MaxTTL allows (a file we did not
                  * write so): re-check now. */

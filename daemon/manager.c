@@ -69,23 +69,35 @@ static void entry_announce(Entry *e) {
         const Verdict *v = manager_reported(m, e, &scratch, NULL);
         AlertCondition c;
 
-        if (v->kind == e->announced_kind && v->reasons == e->announced_reasons)
+        if (v->kind == e->announced_kind && v->reasons == e->announced_reasons &&
+            v->resolver_stale == e->announced_resolver_stale)
                 return;
-        old = (Verdict) { .address = e->address, .kind = e->announced_kind, .reasons = e->announced_reasons };
+        old = (Verdict) { .address = e->address, .kind = e->announced_kind, .reasons = e->announced_reasons,
+                          .resolver_stale = e->announced_resolver_stale };
         e->announced_kind = v->kind;
         e->announced_reasons = v->reasons;
+        e->announced_resolver_stale = v->resolver_stale;
         if (!e->watched)
                 return;
         m->n_watched_by_kind[old.kind]--;
         m->n_watched_by_kind[v->kind]++;
         manager_mark_dirty(m, DIRTY_EXPORT);
 
-        c = alert_condition(&old, v);
+        /* The journal speaks of changes from what it last said: a fail the
+         * zone's own server already contradicts (resolver_stale) raises
+         * nothing, so a genuine fail after it is news, and a pass after it
+         * no recovery. */
+        Verdict told = { .address = e->address, .kind = e->alerted_kind, .reasons = e->alerted_reasons };
+        c = alert_condition(&told, v);
+        if (!(v->kind == VERDICT_FAIL && v->resolver_stale)) {
+                e->alerted_kind = v->kind;
+                e->alerted_reasons = v->reasons;
+        }
         if (c != ALERT_NONE) {
                 Verdict shown = *v;
                 if (e->advised_message)
                         shown.message = e->advised_message;
-                alert_emit(c, &old, &shown);
+                alert_emit(c, &told, &shown);
         }
         if (old.kind != v->kind && m->hooks.verdict_changed)
                 m->hooks.verdict_changed(m, e, old.kind, v);

@@ -93,6 +93,34 @@ static bool is_expansion(const char *s) {
         return strchr(s, '$') != NULL;
 }
 
+/* The next item of an Exim list (Exim spec, "Lists"): items end at the
+ * separator, except where it is doubled, which stands for the character
+ * itself ("2001::db8::::25" is 2001:db8::25 in a ':' list); leading and
+ * trailing white space goes. Writes the item into *p's buffer in place;
+ * NULL at the end. */
+static char *list_next(char **p, char sep) {
+        char *item = *p, *out;
+
+        if (!item)
+                return NULL;
+        item += strspn(item, " \t");
+        out = item;
+        for (char *in = item;; in++) {
+                if (*in == sep && in[1] == sep) {
+                        *out++ = *in++;
+                        continue;
+                }
+                if (*in == sep || !*in) {
+                        *p = *in ? in + 1 : NULL;
+                        *out = 0;
+                        while (out > item && strchr(" \t", out[-1]))
+                                *--out = 0;
+                        return item;
+                }
+                *out++ = *in;
+        }
+}
+
 /* The interface option: "<; a ; b" changes the separator from ':' (Exim
  * spec, "Changing list separators"). The first address of family, if any. */
 static int first_interface(const char *value, int family, Address *ret, const char **ret_bad) {
@@ -107,15 +135,10 @@ static int first_interface(const char *value, int family, Address *ret, const ch
         copy = strdup(p);
         if (!copy)
                 return -ENOMEM;
-        for (char *w = copy, *next; w; w = next) {
-                next = strchr(w, sep);
-                if (next)
-                        *next++ = 0;
-                w += strspn(w, " \t");
-                w[strcspn(w, " \t")] = 0;
+        for (char *rest = copy, *w; (w = list_next(&rest, sep)); ) {
+                Address a;
                 if (!*w)
                         continue;
-                Address a;
                 if (address_parse(w, &a, NULL) < 0) {
                         *ret_bad = value;
                         continue;
@@ -187,6 +210,93 @@ static int transport_discover(Exim *e, const char *name) {
         return 0;
 }
 
+/* The hosts of a manualroute router's first rule for every domain
+ * (route_list "* HOSTS OPTIONS; …", or a fixed route_data "HOSTS
+ * OPTIONS"), into relay entries: a host list is a ':' list whose items may
+ * carry a port ("smarthost.isp.example::587", Debian's DCsmarthost). The
+ * relay's addresses are what Exim connects to (byname or bydns: the host's
+ * A and AAAA, no MX). 1: a relay was found. */
+static int router_relays(Exim *e, const char *router, const char *hosts) {
+        _cleanup_free_ char *copy = strndup(hosts, strcspn(hosts, " \t"));
+        char source[256];
+        int n = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        if (copy[0] == '"' && strlen(copy) > 1 && copy[strlen(copy) - 1] == '"') {
+                copy[strlen(copy) - 1] = 0;
+                memmove(copy, copy + 1, strlen(copy));
+        }
+        snprintf(source, sizeof source, "exim:%s", router);
+        for (char *rest = copy, *h; (h = list_next(&rest, ':')); ) {
+                char *entry = NULL;
+                size_t len = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":");
+                if (!*h)
+                        continue;
+                if (strextendf(&entry, "%s all %s%.*s%s", source, h[0] == '[' ? "" : "[", (int) len, h,
+                               h[0] == '[' ? "" : "]") < 0 || strv_push(&e->found->relays, entry) < 0)
+                        return -ENOMEM;
+                n++;
+        }
+        return n > 0;
+}
+
+/* The route of a manualroute router for every domain, or NULL. */
+static const char *catch_all_route(const char *route_list, const char *route_data) {
+        if (route_data && *route_data)
+                return route_data;
+        if (!route_list)
+                return NULL;
+        const char *p = route_list + strspn(route_list, " \t");
+        if (p[0] != '*' || (p[1] != ' ' && p[1] != '\t'))
+                return NULL;
+        return p + 1 + strspn(p + 1, " \t");
+}
+
+/* The routers in order: the first that sends remote mail decides. A
+ * dnslookup router delivers directly; a manualroute router whose route
+ * covers every domain (Debian's "smarthost": route_list = * HOST::PORT
+ * byname) sends everything to a relay, like Postfix's relayhost: receivers
+ * see the relay. 1: all mail goes through a relay. */
+static int exim_relays(Exim *e) {
+        _cleanup_(command_result_done) CommandResult list = {};
+        int r;
+
+        r = exim_run(e, (char *[]) { (char *) "-bP", (char *) "router_list", NULL }, &list);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
+        for (char *save = NULL, *name = strtok_r(list.out, " \n", &save); name; name = strtok_r(NULL, " \n", &save)) {
+                _cleanup_(command_result_done) CommandResult res = {};
+                _cleanup_free_ char *driver = NULL, *route_list = NULL, *route_data = NULL;
+
+                r = exim_run(e, (char *[]) { (char *) "-bP", (char *) "router", name, NULL }, &res);
+                if (r < 0)
+                        return r == -ENOMEM ? r : 0;
+                driver = option_value(res.out, "driver");
+                if (driver && streq(driver, "dnslookup"))
+                        return 0;
+                if (!driver || !streq(driver, "manualroute"))
+                        continue;
+                route_list = option_value(res.out, "route_list");
+                route_data = option_value(res.out, "route_data");
+                const char *route = catch_all_route(route_list, route_data);
+                if (!route)
+                        continue;       /* some domains only, like Postfix's transport_maps */
+                if (is_expansion(route)) {
+                        mta_note(e->found, "exim:%s: the relay is computed when mail is sent (%s): it is not "
+                                 "watched", name, QUOTE(route));
+                        return 0;
+                }
+                r = router_relays(e, name, route);
+                if (r > 0)
+                        mta_note(e->found, "Exim sends its mail through the smarthost %.*s (router %s): receivers "
+                                 "see the relay's address and HELO name, not this host's; watching the relay's "
+                                 "addresses", (int) strcspn(route, " \t"), route, name);
+                return r;
+        }
+        return 0;
+}
+
 int exim_discover(const Config *c, MtaFound *f) {
         _cleanup_(command_result_done) CommandResult list = {}, primary = {};
         Exim e = { .config = c, .found = f };
@@ -196,6 +306,11 @@ int exim_discover(const Config *c, MtaFound *f) {
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
         e.primary_hostname = option_value(primary.out, "primary_hostname");
+        r = exim_relays(&e);
+        if (r != 0) {
+                free(e.primary_hostname);
+                return r < 0 ? r : 0;
+        }
         r = exim_run(&e, (char *[]) { (char *) "-bP", (char *) "transport_list", NULL }, &list);
         if (r < 0) {
                 free(e.primary_hostname);

@@ -6,12 +6,14 @@
  * (smtp_bind_address, inet_interfaces, inet_protocols, smtp_helo_name,
  * relayhost); see ../shared/mta-and-receivers.md section A. */
 #include <errno.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "command.h"
+#include "hostname.h"
 #include "log.h"
 #include "macro.h"
 #include "mta.h"
@@ -21,7 +23,7 @@
 static const char * const postfix_parameters[] = {
         "myhostname", "smtp_helo_name", "smtp_bind_address", "smtp_bind_address6",
         "smtp_bind_address_enforce", "inet_interfaces", "inet_protocols", "relayhost",
-        "default_transport", "smtp_fallback_relay", "sender_dependent_relayhost_maps",
+        "default_transport", "relay_transport", "smtp_fallback_relay", "sender_dependent_relayhost_maps",
         "transport_maps", "content_filter", "multi_instance_directories", "multi_instance_name",
         "multi_instance_enable", NULL,
 };
@@ -189,6 +191,43 @@ static int find_filters(Instance *in) {
         return 0;
 }
 
+/* The transport of "transport:nexthop" (default_transport, relay_transport,
+ * content_filter; "error" alone has no colon). */
+static const char *transport_of(const char *value, char *buf, size_t size) {
+        snprintf(buf, size, "%.*s", (int) strcspn(value, ":"), value);
+        return buf;
+}
+
+/* Whether master.cf has an smtp(8) client transport of that name. */
+static bool smtp_transport(char * const *services, const char *name) {
+        size_t n = strlen(name);
+
+        for (char * const *s = services; s && *s; s++)
+                if (strncmp(*s, name, n) == 0 && streq(*s + n, "/unix"))
+                        return true;
+        return false;
+}
+
+/* A service named like a content filter's transport hands mail to the
+ * filter on this host; it is a way out all the same when it is also the
+ * transport of mail to other hosts (content_filter = smtp:[127.0.0.1]:10024
+ * with the default default_transport = smtp: the re-injected mail leaves
+ * through it). */
+static bool filter_only(const Instance *in, const char *service) {
+        const char *carriers[] = { "default_transport", "relay_transport" };
+        size_t n = strcspn(service, "/");
+        bool filter = false;
+        char t[256];
+
+        for (char **f = in->filters; f && *f; f++)
+                filter = filter || (strlen(*f) == n && strncmp(*f, service, n) == 0);
+        for (size_t i = 0; filter && i < ELEMENTSOF(carriers); i++) {
+                transport_of(pairs_get(in->main, carriers[i]) ?: "", t, sizeof t);
+                filter = !(strlen(t) == n && strncmp(t, service, n) == 0);
+        }
+        return filter;
+}
+
 static const char *instance_source(const Instance *in, const char *service, char *buf, size_t size) {
         const char *slash = strchr(service, '/');
         int len = slash ? (int) (slash - service) : (int) strlen(service);
@@ -213,8 +252,32 @@ static bool protocols_allow(const char *protocols, int family) {
         return false;
 }
 
-/* inet_interfaces with exactly one non-loopback address of the family:
- * Postfix binds to it (postconf(5) inet_interfaces; own_inet_addr.c). */
+/* The addresses of one family a host name of inet_interfaces stands for,
+ * as Postfix finds them: the system's resolver (inet_addr_host(), through
+ * getaddrinfo(): /etc/hosts, then DNS, as nsswitch.conf says). Adds them
+ * to *n, the last in *ret. */
+static void interface_name(const char *name, int family, size_t *n, Address *ret) {
+        struct addrinfo *list = NULL, hints = { .ai_family = family, .ai_socktype = SOCK_STREAM };
+
+        if (getaddrinfo(name, NULL, &hints, &list) != 0)
+                return;         /* Postfix stops with "fatal: config variable inet_interfaces" */
+        for (struct addrinfo *i = list; i; i = i->ai_next) {
+                Address a = { .family = family };
+                if (family == AF_INET)
+                        a.in = ((struct sockaddr_in *) i->ai_addr)->sin_addr;
+                else
+                        a.in6 = ((struct sockaddr_in6 *) i->ai_addr)->sin6_addr;
+                if (*n == 0 || !address_equal(&a, ret))
+                        (*n)++;
+                *ret = a;
+        }
+        freeaddrinfo(list);
+}
+
+/* inet_interfaces with exactly one non-loopback address of the family
+ * (written as an address, or as a host name such as $myhostname resolving
+ * to one): Postfix binds to it (postconf(5) inet_interfaces;
+ * own_inet_addr.c). */
 static bool single_interface(const char *interfaces, int family, Address *ret) {
         _cleanup_free_ char *copy = strdup(interfaces);
         size_t n = 0;
@@ -230,10 +293,13 @@ static bool single_interface(const char *interfaces, int family, Address *ret) {
                 }
                 if (streq(w, "all"))
                         return false;
-                if (address_parse(w, &a, NULL) >= 0 && a.family == family) {
-                        n++;
-                        *ret = a;
-                }
+                if (address_parse(w, &a, NULL) >= 0) {
+                        if (a.family == family) {
+                                n++;
+                                *ret = a;
+                        }
+                } else if (!streq(w, "loopback-only") && hostname_is_valid(w))
+                        interface_name(w, family, &n, ret);
         }
         return n == 1 && address_scope(ret) != ADDRESS_LOOPBACK;
 }
@@ -296,46 +362,67 @@ static int service_family(const Instance *in, const Config *c, MtaFound *f, cons
         return discover_route(c, family, helo, source, &f->ids, &f->notes);
 }
 
-static int add_relays(MtaFound *f, const char *value, const char *source) {
+/* Each next hop of value as a relay entry "SOURCE PROTOCOLS NEXTHOP": the
+ * relay is reached over the families inet_protocols allows. */
+static int add_relays(const Instance *in, MtaFound *f, const char *value, const char *source) {
         _cleanup_free_ char *copy = strdup(value);
+        bool v4 = protocols_allow(pairs_get(in->main, "inet_protocols") ?: "all", AF_INET);
+        bool v6 = protocols_allow(pairs_get(in->main, "inet_protocols") ?: "all", AF_INET6);
 
         if (!copy)
                 return -ENOMEM;
         for (char *save = NULL, *w = strtok_r(copy, " ,\t", &save); w; w = strtok_r(NULL, " ,\t", &save)) {
                 char *entry = NULL;
-                if (strextendf(&entry, "%s %s", source, w) < 0 || strv_push(&f->relays, entry) < 0)
+                if (strextendf(&entry, "%s %s %s", source, v4 && v6 ? "all" : v4 ? "ipv4" : "ipv6", w) < 0 ||
+                    strv_push(&f->relays, entry) < 0)
                         return -ENOMEM;
         }
         return 0;
 }
 
-/* relayhost, default_transport = smtp:[relay], smtp_fallback_relay: the
- * Internet sees the relay. Returns 1 when all mail goes through one. */
-static int instance_relays(const Instance *in, MtaFound *f) {
+/* Where mail to other hosts goes: relayhost, default_transport =
+ * smtp:[relay], smtp_fallback_relay make the Internet see the relay.
+ * Returns 1 when the instance's own smtp services are not a way out: all
+ * its mail goes through a relay, or none leaves at all (default_transport
+ * = error, the local-only idiom, is no relay). */
+static int instance_relays(const Instance *in, char * const *services, MtaFound *f) {
         const char *relayhost = pairs_get(in->main, "relayhost") ?: "";
-        const char *transport = pairs_get(in->main, "default_transport") ?: "";
+        const char *transport = pairs_get(in->main, "default_transport") ?: "smtp";
         const char *fallback = pairs_get(in->main, "smtp_fallback_relay") ?: "";
+        const char *maps = pairs_get(in->main, "transport_maps") ?: "";
         const char *colon = strchr(transport, ':');
-        const char *via = *relayhost ? relayhost : (colon && colon[1] ? colon + 1 : NULL);
         const char *prefix = *in->label ? in->label : "Postfix";
+        char t[256];
         int r = 0;
+
+        if (!smtp_transport(services, transport_of(transport, t, sizeof t))) {
+                if (!*maps)
+                        return mta_note(f, "%s: default_transport = %s is not an smtp transport and transport_maps "
+                                        "is not set: Postfix sends no mail to other hosts, so nothing of it is "
+                                        "watched", prefix, transport) < 0 ? -ENOMEM : 1;
+                /* relayhost and smtp_fallback_relay serve the smtp
+                 * transport, which only transport_maps may still choose */
+                relayhost = fallback = "";
+                colon = NULL;
+        }
+        const char *via = *relayhost ? relayhost : (colon && colon[1] ? colon + 1 : NULL);
 
         if (*(pairs_get(in->main, "sender_dependent_relayhost_maps") ?: ""))
                 mta_note(f, "%s: sender_dependent_relayhost_maps is set: mail of the senders it lists leaves "
                          "from those relays, which are not watched", prefix);
-        if (*(pairs_get(in->main, "transport_maps") ?: ""))
+        if (*maps)
                 mta_note(f, "%s: transport_maps is set: destinations it sends to a relay see that relay, "
                          "which is not watched; every smtp service of master.cf is", prefix);
         if (*fallback) {
                 mta_note(f, "%s: mail that cannot be delivered directly goes to smtp_fallback_relay %s: "
                          "watching its addresses too", prefix, fallback);
-                r = add_relays(f, fallback, "postfix:relayhost");
+                r = add_relays(in, f, fallback, "postfix:relayhost");
         }
         if (r >= 0 && via) {
                 mta_note(f, "%s sends its mail through the relay %s (%s): receivers see the relay's address "
                          "and HELO name, not this host's; watching the relay's addresses", prefix, via,
                          *relayhost ? "relayhost" : "default_transport");
-                r = add_relays(f, via, "postfix:relayhost");
+                r = add_relays(in, f, via, "postfix:relayhost");
                 if (r >= 0)
                         r = 1;
         }
@@ -365,21 +452,17 @@ static int instance_discover(Instance *in, const Config *c, MtaFound *f) {
         _cleanup_strv_free_ char **services = NULL;
         int r;
 
-        r = instance_relays(in, f);
-        if (r != 0)
-                return r;
         r = smtp_services(in, f, &services);
         if (r < 0)
                 return r;
+        r = instance_relays(in, services, f);
+        if (r != 0)
+                return r;
         for (char **s = services; s && *s; s++) {
                 char source[256];
-                size_t n = strcspn(*s, "/");
 
                 instance_source(in, *s, source, sizeof source);
-                bool filter = false;
-                for (char **t = in->filters; t && *t; t++)
-                        filter = filter || (strlen(*t) == n && strncmp(*t, *s, n) == 0);
-                if (filter) {
+                if (filter_only(in, *s)) {
                         log_debug("%s only hands mail to a content filter on this host, not a way out", source);
                         continue;
                 }

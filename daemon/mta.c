@@ -108,7 +108,11 @@ typedef struct RelayQuery {
         char *name;
         bool mx;                /* an MX question, whose targets are asked in turn */
         char *relay;            /* the relay as configured, for messages */
+        unsigned families;      /* RELAY_IPV4 | RELAY_IPV6: what the MTA may connect over */
 } RelayQuery;
+
+#define RELAY_IPV4 (1u << 0)
+#define RELAY_IPV6 (1u << 1)
 
 static void relay_query_free(RelayQuery *q) {
         free(q->source);
@@ -117,7 +121,18 @@ static void relay_query_free(RelayQuery *q) {
         free(q);
 }
 
-static int relay_ask(RelayRun *run, const char *source, const char *name, const char *relay, uint16_t type);
+static int relay_ask(RelayRun *run, const RelayQuery *how, const char *name, uint16_t type);
+
+/* The address questions for a name, one per family the MTA uses. */
+static int relay_ask_addresses(RelayRun *run, const RelayQuery *how, const char *name) {
+        int r = 0;
+
+        if (how->families & RELAY_IPV4)
+                r = relay_ask(run, how, name, GETDNS_RRTYPE_A);
+        if (r >= 0 && (how->families & RELAY_IPV6))
+                r = relay_ask(run, how, name, GETDNS_RRTYPE_AAAA);
+        return r;
+}
 
 static void relay_done(RelayRun *run) {
         if (--run->n_pending == 0)
@@ -131,16 +146,11 @@ static void on_relay_reply(Resolver *resolver, DnsReply *reply, void *userdata) 
 
         if (q->mx && reply->status == DNS_ANSWER) {
                 for (char **t = reply->names; t && *t && r >= 0; t++)
-                        if (**t) {
-                                r = relay_ask(run, q->source, *t, q->relay, GETDNS_RRTYPE_A);
-                                if (r >= 0)
-                                        r = relay_ask(run, q->source, *t, q->relay, GETDNS_RRTYPE_AAAA);
-                        }
+                        if (**t)
+                                r = relay_ask_addresses(run, q, *t);
         } else if (q->mx && dns_status_is_negative(reply->status)) {
                 /* No MX: Postfix connects to the name's own addresses. */
-                r = relay_ask(run, q->source, q->name, q->relay, GETDNS_RRTYPE_A);
-                if (r >= 0)
-                        r = relay_ask(run, q->source, q->name, q->relay, GETDNS_RRTYPE_AAAA);
+                r = relay_ask_addresses(run, q, q->name);
         } else if (!q->mx)
                 for (size_t i = 0; i < reply->n_addresses && r >= 0; i++)
                         r = identity_list_add(&run->result->found, &reply->addresses[i], NULL, q->source);
@@ -157,14 +167,14 @@ static void on_relay_reply(Resolver *resolver, DnsReply *reply, void *userdata) 
         relay_done(run);
 }
 
-static int relay_ask(RelayRun *run, const char *source, const char *name, const char *relay, uint16_t type) {
+static int relay_ask(RelayRun *run, const RelayQuery *how, const char *name, uint16_t type) {
         RelayQuery *q = calloc(1, sizeof(RelayQuery));
         int r;
 
         if (!q)
                 return -ENOMEM;
-        *q = (RelayQuery) { .run = run, .mx = type == GETDNS_RRTYPE_MX,
-                            .source = strdup(source), .name = strdup(name), .relay = strdup(relay) };
+        *q = (RelayQuery) { .run = run, .mx = type == GETDNS_RRTYPE_MX, .families = how->families,
+                            .source = strdup(how->source), .name = strdup(name), .relay = strdup(how->relay) };
         if (!q->source || !q->name || !q->relay) {
                 relay_query_free(q);
                 return -ENOMEM;
@@ -178,17 +188,22 @@ static int relay_ask(RelayRun *run, const char *source, const char *name, const 
         return 0;
 }
 
-/* One "SOURCE NEXTHOP" entry: an address at once, a name asked. */
+/* One "SOURCE PROTOCOLS NEXTHOP" entry (PROTOCOLS: all, ipv4 or ipv6, as
+ * the MTA's inet_protocols allow): an address at once, a name asked. */
 static int relay_start(RelayRun *run, const char *entry) {
-        _cleanup_free_ char *source = strndup(entry, strcspn(entry, " ")), *host = NULL;
-        const char *nexthop = entry + strcspn(entry, " ");
+        _cleanup_free_ char *source = NULL, *protocols = NULL, *host = NULL;
+        const char *nexthop = NULL;
         Address a;
         bool mx;
         int r;
 
+        if (sscanf(entry, "%ms %ms", &source, &protocols) != 2)
+                return -EINVAL;
+        nexthop = entry + strlen(source) + 1 + strlen(protocols);
         nexthop += strspn(nexthop, " ");
-        if (!source)
-                return -ENOMEM;
+        RelayQuery how = { .source = source, .relay = (char *) nexthop,
+                           .families = streq(protocols, "ipv4") ? RELAY_IPV4 :
+                                       streq(protocols, "ipv6") ? RELAY_IPV6 : RELAY_IPV4 | RELAY_IPV6 };
         r = relay_nexthop_parse(nexthop, &host, &mx);
         if (r == -EINVAL) {
                 char *note = NULL;
@@ -201,12 +216,11 @@ static int relay_start(RelayRun *run, const char *entry) {
         if (r < 0)
                 return r;
         if (address_parse(host, &a, NULL) >= 0)
-                return identity_list_add(&run->result->found, &a, NULL, source);
-        if (!mx) {
-                r = relay_ask(run, source, host, nexthop, GETDNS_RRTYPE_A);
-                return r < 0 ? r : relay_ask(run, source, host, nexthop, GETDNS_RRTYPE_AAAA);
-        }
-        return relay_ask(run, source, host, nexthop, GETDNS_RRTYPE_MX);
+                return (how.families & (a.family == AF_INET ? RELAY_IPV4 : RELAY_IPV6)) ?
+                        identity_list_add(&run->result->found, &a, NULL, source) : 0;
+        if (!mx)
+                return relay_ask_addresses(run, &how, host);
+        return relay_ask(run, &how, host, GETDNS_RRTYPE_MX);
 }
 
 static int relays_resolve(const Config *c, char **relays, DiscoveryResult *result) {

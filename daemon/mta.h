@@ -12,7 +12,7 @@
 typedef struct MtaFound {
         IdentityList ids;
         char **notes;
-        char **relays;          /* "SOURCE NEXTHOP", e.g. "postfix:relayhost [smtp.isp.example]:587" */
+        char **relays;          /* "SOURCE PROTOCOLS NEXTHOP", e.g. "postfix:relayhost ipv4 [smtp.isp.example]:587" */
         bool failed;            /* a tool could not be run, failed or took too long */
 } MtaFound;
 

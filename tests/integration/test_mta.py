@@ -209,6 +209,107 @@ class Postfix(unittest.TestCase):
         self.assertEqual(v["192.0.2.10"]["sources"], ["static"])
 
 
+class SecondReview(unittest.TestCase):
+    """#23: Postfix's transports and relays, read as Postfix reads them."""
+
+    def test_2_content_filter_on_the_smtp_transport_keeps_smtp(self):
+        # the filter's transport is smtp itself: smtp also carries the
+        # re-injected mail out (default_transport = smtp)
+        d = postfix_dir(main="myhostname = mail.example.test\nsmtp_bind_address = 192.0.2.10\n"
+                             "inet_protocols = ipv4\ncontent_filter = smtp:[127.0.0.1]:10024\n",
+                        master_extra="out-b unix - - n - - smtp\n  -o smtp_bind_address=192.0.2.17\n")
+        p, v = check(config("cf-smtp.conf", Discover="postfix", PostfixConfig=d))
+        self.assertEqual(identities(v), {
+            "192.0.2.10": (["mail.example.test"], ["postfix:relay", "postfix:smtp"]),
+            "192.0.2.17": (["mail.example.test"], ["postfix:out-b"]),
+        })
+        # a transport of its own for the filter (amavis) is still no way out
+        d = postfix_dir()
+        p, v = check(config("cf-amavis.conf", Discover="postfix", PostfixConfig=d))
+        self.assertNotIn("192.0.2.98", v)
+        self.assertIn("postfix:smtp", v["192.0.2.10"]["sources"])
+
+    def test_3_error_default_transport_sends_nothing(self):
+        # the local-only idiom; and a relayhost, which only the smtp transport would use
+        for transport, relayhost in (("error:outside mail is not deliverable", ""),
+                                     ("error", "[relay.example.test]")):
+            with self.subTest(transport=transport):
+                d = postfix_dir(main=f"myhostname = mail.example.test\nsmtp_bind_address = 192.0.2.10\n"
+                                     f"inet_protocols = ipv4\ndefault_transport = {transport}\n"
+                                     f"relayhost = {relayhost}\n", master_extra="")
+                p, v = check(config("local-only.conf", Discover="postfix", PostfixConfig=d,
+                                    Addresses="192.0.2.17"))
+                self.assertIn(f"Postfix: default_transport = {transport} is not an smtp transport and "
+                              "transport_maps is not set: Postfix sends no mail to other hosts, so nothing of it "
+                              "is watched", p.stderr)
+                self.assertNotIn("through the relay", p.stderr)
+                self.assertNotIn("could not be resolved", p.stderr, "'outside', 'mail', … are no relays")
+                self.assertEqual(identities(v), {"192.0.2.17": ([], ["static"])})
+        # with transport_maps, some destinations may still reach smtp
+        d = postfix_dir(main="myhostname = mail.example.test\nsmtp_bind_address = 192.0.2.10\n"
+                             "inet_protocols = ipv4\ndefault_transport = error\n"
+                             "transport_maps = inline:{example.net=smtp:}\n", master_extra="")
+        p, v = check(config("local-maps.conf", Discover="postfix", PostfixConfig=d))
+        self.assertEqual(sorted(v), ["192.0.2.10"])
+        self.assertIn("transport_maps is set", p.stderr)
+
+    def test_relay_watched_in_the_families_postfix_uses(self):
+        # mail.example.test has A 192.0.2.10 and AAAA 2001:db8::25
+        d = postfix_dir(main="myhostname = mail.example.test\ninet_protocols = ipv4\n"
+                             "relayhost = [mail.example.test]\n", master_extra="")
+        p, v = check(config("relay4.conf", Discover="postfix", PostfixConfig=d))
+        self.assertEqual(identities(v), {"192.0.2.10": ([], ["postfix:relayhost"])})
+        d = postfix_dir(main="myhostname = mail.example.test\ninet_protocols = all\n"
+                             "relayhost = [mail.example.test]\n", master_extra="")
+        p, v = check(config("relay46.conf", Discover="postfix", PostfixConfig=d))
+        self.assertEqual(sorted(v), ["192.0.2.10", "2001:db8::25"])
+
+    def test_inet_interfaces_as_a_host_name(self):
+        # $myhostname resolves (/etc/hosts of this test) to 192.0.2.17 alone:
+        # Postfix binds its smtp client to it
+        d = postfix_dir(main="myhostname = host17.example.test\ninet_protocols = ipv4\n"
+                             "inet_interfaces = $myhostname\n", master_extra="")
+        p, v = check(config("ifname.conf", Discover="postfix", PostfixConfig=d))
+        self.assertEqual(identities(v), {"192.0.2.17": (["host17.example.test"], ["postfix:relay", "postfix:smtp"])})
+        # a name with two addresses of the family: no single one, the kernel's choice
+        d = postfix_dir(main="myhostname = host17.example.test\ninet_protocols = ipv4\n"
+                             "inet_interfaces = two.example.test\n", master_extra="")
+        p, v = check(config("ifname2.conf", Discover="postfix", PostfixConfig=d))
+        self.assertEqual(sorted(v), [ROUTE4])
+
+
+EXIM_SMARTHOST = """primary_hostname = mail.example.test
+begin routers
+smarthost:
+  driver = manualroute
+  domains = ! +local_domains
+  transport = remote_smtp_smarthost
+  route_list = * relay.example.test::587 byname
+  no_more
+dnslookup:
+  driver = dnslookup
+  transport = remote_smtp
+begin transports
+remote_smtp:
+  driver = smtp
+  interface = 192.0.2.17
+remote_smtp_smarthost:
+  driver = smtp
+  interface = 192.0.2.10
+"""
+
+EXIM_V6_LIST = """primary_hostname = mail.example.test
+begin routers
+dnslookup:
+  driver = dnslookup
+  transport = v6_smtp
+begin transports
+v6_smtp:
+  driver = smtp
+  interface = 192.0.2.17 : 2001::db8::::26
+"""
+
+
 EXIM_CONF = """primary_hostname = mail.example.test
 REMOTE_INTERFACE = <; 192.0.2.17 ; 2001:db8::25
 REMOTE_HELO = other17.example.test
@@ -290,6 +391,34 @@ class Exim(unittest.TestCase):
         })
         self.assertIn("exim:dyn_smtp: helo_data is computed when mail is sent", p.stderr)
         self.assertEqual(v["192.0.2.17"]["verdict"], "pass")
+
+    def exim(self, name, text):
+        path = os.path.join(world.root, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return check(config(name + ".ptrwatch", Discover="exim", EximConfig=path),
+                     env={"PATH": EXIM_DIR + ":" + os.environ["PATH"]})
+
+    def test_smarthost_is_a_relay(self):
+        """#23: Debian's smarthost router (manualroute, route_list = *
+        HOST::PORT byname) sends everything to the relay: its addresses are
+        watched, not this host's."""
+        p, v = self.exim("exim-smarthost.conf", EXIM_SMARTHOST)
+        self.assertEqual(identities(v), {"192.0.2.14": ([], ["exim:smarthost"])})
+        self.assertIn("Exim sends its mail through the smarthost relay.example.test::587 (router smarthost)",
+                      p.stderr)
+        # a dnslookup router first: direct delivery, the transport's own address
+        p, v = self.exim("exim-direct.conf", EXIM_SMARTHOST.replace(
+            "begin routers\n", "begin routers\ndirect:\n  driver = dnslookup\n  transport = remote_smtp\n"))
+        self.assertIn("192.0.2.17", v)
+        self.assertNotIn("192.0.2.14", v)
+
+    def test_ipv6_interface_with_doubled_colons(self):
+        """#23: in a ':' list a doubled colon is a colon (Exim spec, "Lists")."""
+        p, v = self.exim("exim-v6.conf", EXIM_V6_LIST)
+        self.assertEqual(identities(v), {"192.0.2.17": (["mail.example.test"], ["exim:v6_smtp"]),
+                                         "2001:db8::26": (["mail.example.test"], ["exim:v6_smtp"])})
+        self.assertNotIn("not an IP address", p.stderr)
 
     def test_exim_missing_or_broken(self):
         conf = config("noexim.conf", Discover="exim", Addresses="192.0.2.10")
@@ -388,6 +517,15 @@ def setUpModule():
             copy.write(text + line)
             copy.close()
             subprocess.run(["mount", "--bind", copy.name, f], check=True)
+    # The names inet_interfaces may give, as Postfix resolves them (the
+    # system's resolver: /etc/hosts first); no DNS server is named.
+    for f, text in (("/etc/hosts", "127.0.0.1 localhost\n192.0.2.17 host17.example.test\n"
+                                   "192.0.2.17 two.example.test\n192.0.2.10 two.example.test\n"),
+                    ("/etc/resolv.conf", "nameserver 127.0.0.1\n")):
+        copy = tempfile.NamedTemporaryFile("w", delete=False, dir="/run")
+        copy.write(text)
+        copy.close()
+        subprocess.run(["mount", "--bind", copy.name, f], check=True)
     for a in LOCAL:
         subprocess.run(["ip", "addr", "add", a + ("/128" if ":" in a else "/32"), "dev", "lo"]
                        + (["nodad"] if ":" in a else []), check=True)

@@ -42,9 +42,11 @@ ADDRESSES = ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14
              "2001:db8::25", "2001:db8::26", "2001:db8::27", "2001:db8::28"]
 # HELO names: resolvable, only an MX, nothing, no dot (resolvable: unbound
 # answers localhost), the PTR name in other case with a trailing dot,
-# address literals valid and not, a bare address, an invalid name.
+# address literals valid and not (#23: the IPv6: tag missing, or on an IPv4
+# address), a bare address, an invalid name.
 HELOS = ["mail.example.test", "mxonly.example.test", "gone.example.test", "localhost", "Mail.Example.Test.",
-         "[192.0.2.10]", "[IPv6:2001:db8::25]", "[192.0.2.300]", "192.0.2.10", "198.18.7.7", "bad..name"]
+         "[192.0.2.10]", "[IPv6:2001:db8::25]", "[192.0.2.300]", "[2001:db8::25]", "[IPv6:192.0.2.10]",
+         "192.0.2.10", "198.18.7.7", "bad..name"]
 PORTS = {
     "postfix-unknown-client": (2501, "smtpd_client_restrictions=reject_unknown_client_hostname"),
     "postfix-unknown-reverse-client": (2502, "smtpd_client_restrictions=reject_unknown_reverse_client_hostname"),

@@ -434,6 +434,195 @@ class ConfirmBeforeAlert(DaemonTest):
         self.assertEqual([e["PTRWATCH_VERDICT"] for e in entries], ["fail", "pass"])
 
 
+# ---- #23: the second review ----
+
+def receivers_replies(v):
+    return {k: (r["action"], r.get("reply")) for k, r in v["receivers"].items() if k.startswith("postfix-")}
+
+
+class HeloForms(unittest.TestCase):
+    """#23.1 and the bare address: the HELO reasons and every HELO prediction
+    as Postfix's smtpd_check.c decides (test_receivers.py asks a live smtpd
+    the same)."""
+
+    ADDRESS = "192.0.2.60"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dns = sd.ScriptedDns()
+        confirmed_pair(cls.dns, cls.ADDRESS, "p60.example.test")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dns.stop()
+
+    def verdict(self, helo):
+        conf = write_config(f"helo{abs(hash(helo))}.conf", self.dns, watch={"HeloName": helo})
+        return check(conf, self.ADDRESS)[self.ADDRESS]
+
+    def test_1_literal_with_the_wrong_tag_is_invalid(self):
+        for helo in ("[2001:db8::25]", "[IPv6:192.0.2.10]"):
+            with self.subTest(helo=helo):
+                v = self.verdict(helo)
+                self.assertEqual((v["verdict"], v["reasons"]), ("warn", ["helo-invalid"]))
+                reply = ("reject", f"501 5.5.2 <{helo}>: Helo command rejected: invalid ip address")
+                self.assertEqual(receivers_replies(v)["postfix-invalid-helo"], reply)
+                self.assertEqual(receivers_replies(v)["postfix-non-fqdn-helo"], reply)
+                self.assertEqual(receivers_replies(v)["postfix-unknown-helo"], reply)
+
+    def test_1_literal_with_the_right_tag_passes(self):
+        for helo in ("[IPv6:2001:db8::25]", "[192.0.2.10]"):
+            with self.subTest(helo=helo):
+                v = self.verdict(helo)
+                self.assertEqual((v["verdict"], v["reasons"]), ("pass", []))
+                self.assertEqual({a for a, _ in receivers_replies(v).values()}, {"accept"})
+
+    def test_bare_address_reasons_agree_with_the_predictions(self):
+        """Decided: a bare address is valid for reject_invalid_helo_hostname
+        (valid_hostaddr()), but no host name for reject_non_fqdn_helo_hostname
+        (504) and "not found" for reject_unknown_helo_hostname (450, without
+        a query): the verdict says both, as the predictions do."""
+        asked = len(self.dns.asked)
+        v = self.verdict("192.0.2.60")
+        self.assertEqual((v["verdict"], v["reasons"]), ("warn", ["helo-not-fqdn", "helo-unresolvable"]))
+        self.assertEqual(receivers_replies(v), {
+            "postfix-unknown-client": ("accept", None),
+            "postfix-unknown-reverse-client": ("accept", None),
+            "postfix-invalid-helo": ("accept", None),
+            "postfix-non-fqdn-helo": ("reject", "504 5.5.2 <192.0.2.60>: Helo command rejected: need "
+                                                "fully-qualified hostname"),
+            "postfix-unknown-helo": ("tempfail", "450 4.7.1 <192.0.2.60>: Helo command rejected: Host not found"),
+        })
+        self.assertIn("HELO name 192.0.2.60 is a bare address", v["message"])
+        self.assertEqual([q for q in self.dns.asked[asked:] if q[0].lower() == "192.0.2.60"], [], "not looked up")
+
+
+class CnameChainEnd(DaemonTest):
+    """#23.4: PTR -> CNAME 50.0/25.2.0.192.in-addr.arpa -> CNAME
+    50.rev.customer.test -> NXDOMAIN: the PTR belongs at the chain's end."""
+
+    ADDRESS = "192.0.2.50"
+
+    def setUp(self):
+        super().setUp()
+        rev, child, end = sd.reverse_name(self.ADDRESS), "50.0/25.2.0.192.in-addr.arpa", "50.rev.customer.test"
+        zone = "rev.customer.test"
+        self.dns.set(rev, sd.PTR, sd.Reply(sd.NXDOMAIN, answer=[sd.cname(rev, 60, child), sd.cname(child, 60, end)],
+                                           authority=[sd.soa(zone, 300, 300, rname="hostmaster.customer.test")]))
+        self.dns.set(zone, sd.NS, sd.Reply(answer=[sd.ns(zone, 600, "ns.customer.test")]))
+        self.dns.set("ns.customer.test", sd.A, sd.Reply(answer=[sd.a("ns.customer.test", 600, "127.0.0.1")]))
+        self.zone = sd.ScriptedDns(port=53)
+        self.addCleanup(self.zone.stop)
+        self.zone.set(end, sd.PTR, sd.Reply(sd.NXDOMAIN, authority=[sd.soa(zone, 300, 300)]))
+
+    def test_4_the_request_names_the_last_target(self):
+        v = check(write_config("chain.conf", self.dns, watch={"HeloName": "mail.example.test"}),
+                  self.ADDRESS)[self.ADDRESS]
+        self.assertEqual((v["verdict"], v["reasons"]), ("fail", ["no-ptr"]))
+        self.assertEqual(v["authority"]["zone"], "rev.customer.test")
+        self.assertIn("for a PTR record for 50.rev.customer.test pointing to mail.example.test", v["message"])
+        self.assertNotIn("for a PTR record for 50.0/25", v["message"])
+        # the zone's own server is asked the name it serves
+        self.assertEqual(self.zone.count("50.rev.customer.test", sd.PTR), 1)
+        self.assertEqual(self.zone.count("50.0/25.2.0.192.in-addr.arpa"), 0)
+
+
+class SecondRoundDiffers(DaemonTest):
+    """#23.5 and #23.6: a fail whose second round answers otherwise is a
+    temperror: its message quotes the second round's own sentence, and it
+    predicts only what rests on the same DNS."""
+
+    ADDRESS = "192.0.2.61"
+
+    def setUp(self):
+        super().setUp()
+        rev = sd.reverse_name(self.ADDRESS)
+        first = sd.Reply(sd.NXDOMAIN, authority=[sd.soa("2.0.192.in-addr.arpa", 300, 300)])
+        second = sd.Reply(answer=[sd.ptr(rev, 600, "p61.example.test")])
+        self.dns.set("p61.example.test", sd.A, sd.Reply(answer=[sd.a("p61.example.test", 600, "192.0.2.99")]))
+        rounds = []
+
+        def answer(query):
+            rounds.append(1)
+            return [(sd.build(query, first if len(rounds) == 1 else second), False)]
+        self.dns.raw[(rev, sd.PTR)] = answer
+
+    def test_5_6_temperror_with_the_second_sentence_and_its_receivers(self):
+        v = check(write_config("rounds.conf", self.dns), self.ADDRESS)[self.ADDRESS]
+        self.assertEqual(v["verdict"], "temperror")
+        self.assertIn("first: IP address 192.0.2.61 does not have a PTR record in DNS, then: ", v["message"])
+        self.assertIn("p61.example.test", v["message"].split("then: ", 1)[1])
+        self.assertNotIn("then: fail)", v["message"])
+        # Gmail, Yahoo and Outlook ask their own resolvers: nothing predicted
+        self.assertFalse({"gmail", "yahoo", "outlook"} & set(v["receivers"]), v["receivers"])
+        self.assertIn("postfix-unknown-client", v["receivers"])
+
+
+class NoUsableContact(DaemonTest):
+    """Decided: a single-label SOA RNAME ("hostmaster.") is no mail
+    address: the zone names no usable contact, and who else to ask is said."""
+
+    ADDRESS = "192.0.2.62"
+
+    def setUp(self):
+        super().setUp()
+        rev, zone = sd.reverse_name(self.ADDRESS), "2.0.192.in-addr.arpa"
+        self.dns.set(rev, sd.PTR, sd.Reply(sd.NXDOMAIN, authority=[sd.soa(zone, 300, 300, rname="hostmaster")]))
+        self.dns.set(zone, sd.NS, sd.Reply(answer=[sd.ns(zone, 600, "ns.zone.test")]))
+        self.dns.set("ns.zone.test", sd.A, sd.Reply(answer=[sd.a("ns.zone.test", 600, "127.0.0.1")]))
+        self.zone = sd.ScriptedDns(port=53)
+        self.addCleanup(self.zone.stop)
+        self.zone.set(rev, sd.PTR, sd.Reply(sd.NXDOMAIN, authority=[sd.soa(zone, 300, 300, rname="hostmaster")]))
+
+    def test_who_else_to_ask(self):
+        v = check(write_config("rname.conf", self.dns), self.ADDRESS)[self.ADDRESS]
+        self.assertIsNone(v["authority"]["contact"])
+        self.assertIn("ask whoever holds it (the zone 2.0.192.in-addr.arpa)", v["message"])
+        self.assertIn("the zone's SOA names no usable contact: ask the operator of its name servers "
+                      "ns.zone.test, or the block's holder in the regional registry's whois (whois 192.0.2.62)",
+                      v["message"])
+
+
+class ResolverStaleAlerts(DaemonTest):
+    """Decided (#23): a resolver_stale fail raises no alert, so it is not
+    what the journal was told: a genuine fail after it with the same
+    reasons alerts, and a pass after it is no recovery."""
+
+    ADDRESS = "192.0.2.47"
+
+    def setUp(self):
+        super().setUp()
+        self.rev, zone = sd.reverse_name(self.ADDRESS), "2.0.192.in-addr.arpa"
+        self.nx = sd.Reply(rcode=sd.NXDOMAIN, authority=[sd.soa(zone, 1, 1)])
+        self.dns.set(self.rev, sd.PTR, self.nx)
+        self.dns.set(zone, sd.NS, sd.Reply(answer=[sd.ns(zone, 600, "ns.zone.test")]))
+        self.dns.set("ns.zone.test", sd.A, sd.Reply(answer=[sd.a("ns.zone.test", 600, "127.0.0.1")]))
+        self.zone = sd.ScriptedDns(port=53)
+        self.addCleanup(self.zone.stop)
+        self.zone.set(self.rev, sd.PTR, sd.Reply(answer=[sd.ptr(self.rev, 600, "p47.example.test")]))
+        self.since = journal.mark()
+        self.start(write_config("stale-alerts.conf", self.dns, watch={"Addresses": self.ADDRESS},
+                                cache={"MinTTL": "1s"}))
+        self.client = dw.Client(bus)
+        dw.wait_for(lambda: self.client.verdicts()[0].get("resolver_stale"), "the resolver_stale fail")
+        self.assertEqual(journal.matching(self.since, PTRWATCH_ADDRESS=self.ADDRESS), [])
+
+    def test_a_genuine_fail_after_it_alerts(self):
+        # the fix was undone at the zone: now both say NXDOMAIN
+        self.zone.set(self.rev, sd.PTR, self.nx)
+        dw.wait_for(lambda: journal.matching(self.since, PTRWATCH_ADDRESS=self.ADDRESS), "the no-ptr alert")
+        v = self.client.verdicts()[0]
+        self.assertEqual((v["verdict"], v["resolver_stale"]), ("fail", False))
+        self.assertEqual([e["PTRWATCH_VERDICT"] for e in journal.matching(self.since, PTRWATCH_ADDRESS=self.ADDRESS)],
+                         ["fail"])
+
+    def test_a_pass_after_it_is_no_recovery(self):
+        confirmed_pair(self.dns, self.ADDRESS, "p47.example.test", ttl=600)
+        dw.wait_for(lambda: self.client.verdicts()[0]["verdict"] == "pass", "the pass")
+        time.sleep(0.5)         # what a wrong "recovered" entry would need to arrive: none may
+        self.assertEqual(journal.matching(self.since, PTRWATCH_ADDRESS=self.ADDRESS), [])
+
+
 def stat_is_fifo(path):
     import stat
     return stat.S_ISFIFO(os.stat(path).st_mode)

@@ -280,8 +280,13 @@ static void test_helo_form(void **state) {
                 { "under_score.example.test",   HELO_HOSTNAME },
                 { "[192.0.2.10]",               HELO_ADDRESS },
                 { "[IPv6:2001:db8::25]",        HELO_ADDRESS },
-                { "[2001:db8::25]",             HELO_ADDRESS },
-                { "192.0.2.10",                 HELO_ADDRESS },
+                { "[ipv6:2001:db8::25]",        HELO_ADDRESS },
+                /* #23.1: the tag and the family must agree (Postfix's
+                 * valid_mailhost_addr(); a live smtpd answers 501) */
+                { "[2001:db8::25]",             HELO_INVALID },
+                { "[IPv6:192.0.2.10]",          HELO_INVALID },
+                { "192.0.2.10",                 HELO_BARE_ADDRESS },
+                { "2001:db8::25",               HELO_BARE_ADDRESS },
                 { "[192.0.2.300]",              HELO_INVALID },
                 { "[mail.example.test]",        HELO_INVALID },
                 { "[192.0.2.10",                HELO_INVALID },
