@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Load and bounds: many clients at once, unprivileged clients hammering
-live checks, and every bound of daemon/bounds.h (and its neighbours) hit."""
+live checks, and every bound of daemon/util/bounds.h (and its neighbours) hit."""
 
 import json
 import os
