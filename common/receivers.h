@@ -8,7 +8,7 @@
 
 /* What each receiver is predicted to do with mail from an address: the
  * verdict object's "receivers". The predictions themselves are the daemon's
- * (daemon/receivers.c, one table citing each source); this is the model and
+ * (daemon/check/receivers-predict.c, one table citing each source); this is the model and
  * its wire form, shared with the client. */
 
 typedef enum Receiver {

@@ -180,8 +180,52 @@ int verdict_append_bus(sd_bus_message *m, const Verdict *v) {
 
 /* ---- D-Bus: reading (the client) ---- */
 
-static int read_bus_value(sd_bus_message *m, const WireKey *k, Verdict *v) {
+/* The keys whose value is a list of strings: as. */
+static int read_bus_list(sd_bus_message *m, const WireKey *k, Verdict *v) {
         _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = sd_bus_message_read_strv(m, &l);
+        if (r < 0)
+                return r;
+        if (k->type == WIRE_REASONS) {
+                for (char **i = l; i && *i; i++) {
+                        r = reason_from_string(*i);
+                        if (r >= 0)     /* a newer daemon's reason: not ours to show */
+                                *FIELD(v, k, unsigned) |= REASON_BIT(r);
+                }
+                return 0;
+        }
+        if (l && !l[0])         /* the model keeps an empty list as NULL */
+                l = strv_free(l);
+        strv_free(*FIELD(v, k, char **));
+        *FIELD(v, k, char **) = TAKE_PTR(l);
+        return 0;
+}
+
+/* The keys whose value is a dictionary of its own: authority, receivers. */
+static int read_bus_object(sd_bus_message *m, const WireKey *k, Verdict *v) {
+        int r;
+
+        if (k->type == WIRE_AUTHORITY) {
+                Authority *a = NULL;
+                r = authority_read_bus(m, &a);
+                if (r < 0)
+                        return r;
+                authority_free(*FIELD(v, k, Authority *));
+                *FIELD(v, k, Authority *) = a;
+                return 0;
+        }
+        Prediction *p = NULL;
+        r = predictions_read_bus(m, &p);
+        if (r < 0)
+                return r;
+        predictions_free(*FIELD(v, k, Prediction *));
+        *FIELD(v, k, Prediction *) = p;
+        return 0;
+}
+
+static int read_bus_value(sd_bus_message *m, const WireKey *k, Verdict *v) {
         const char *s;
         uint64_t t;
         int b, r;
@@ -202,15 +246,8 @@ static int read_bus_value(sd_bus_message *m, const WireKey *k, Verdict *v) {
                 *FIELD(v, k, VerdictKind) = r < 0 ? VERDICT_UNKNOWN : (VerdictKind) r;
                 return 0;
         case WIRE_REASONS:
-                r = sd_bus_message_read_strv(m, &l);
-                if (r < 0)
-                        return r;
-                for (char **i = l; i && *i; i++) {
-                        r = reason_from_string(*i);
-                        if (r >= 0)     /* a newer daemon's reason: not ours to show */
-                                *FIELD(v, k, unsigned) |= REASON_BIT(r);
-                }
-                return 0;
+        case WIRE_STRV:
+                return read_bus_list(m, k, v);
         case WIRE_STRING:
                 r = sd_bus_message_read(m, "s", &s);
                 if (r < 0)
@@ -218,15 +255,6 @@ static int read_bus_value(sd_bus_message *m, const WireKey *k, Verdict *v) {
                 free(*FIELD(v, k, char *));
                 *FIELD(v, k, char *) = strdup(s);
                 return *FIELD(v, k, char *) ? 0 : -ENOMEM;
-        case WIRE_STRV:
-                r = sd_bus_message_read_strv(m, &l);
-                if (r < 0)
-                        return r;
-                if (l && !l[0])         /* the model keeps an empty list as NULL */
-                        l = strv_free(l);
-                strv_free(*FIELD(v, k, char **));
-                *FIELD(v, k, char **) = TAKE_PTR(l);
-                return 0;
         case WIRE_SECONDS:
         case WIRE_TIME:
                 r = sd_bus_message_read(m, "t", &t);
@@ -240,24 +268,9 @@ static int read_bus_value(sd_bus_message *m, const WireKey *k, Verdict *v) {
                         return r;
                 *FIELD(v, k, bool) = b;
                 return 0;
-        case WIRE_AUTHORITY: {
-                Authority *a = NULL;
-                r = authority_read_bus(m, &a);
-                if (r < 0)
-                        return r;
-                authority_free(*FIELD(v, k, Authority *));
-                *FIELD(v, k, Authority *) = a;
-                return 0;
-        }
-        case WIRE_RECEIVERS: {
-                Prediction *p = NULL;
-                r = predictions_read_bus(m, &p);
-                if (r < 0)
-                        return r;
-                predictions_free(*FIELD(v, k, Prediction *));
-                *FIELD(v, k, Prediction *) = p;
-                return 0;
-        }
+        case WIRE_AUTHORITY:
+        case WIRE_RECEIVERS:
+                return read_bus_object(m, k, v);
         default:
                 return -EINVAL;
         }

@@ -3,7 +3,7 @@
  * receiver's prediction comes from. */
 #include "bus.h"
 #include "bus-dict.h"
-#include "receivers.h"
+#include "receivers-predict.h"
 #include "verdict-wire.h"
 
 /* Explain's reply: {"verdict": a{sv}, "lookups": aa{sv}, "receiver_sources": a{ss}}. */

@@ -5,7 +5,7 @@
 
 #include "authority-lookup.h"
 #include "checker.h"
-#include "receivers.h"
+#include "receivers-predict.h"
 #include "zone-check.h"
 #include "hostname.h"
 #include "log.h"

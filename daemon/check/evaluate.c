@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "evaluate.h"
-#include "receivers.h"
+#include "receivers-predict.h"
 #include "hostname.h"
 #include "macro.h"
 #include "strv.h"

@@ -11,7 +11,6 @@
 #include "bounds.h"
 #include "config-parse.h"
 #include "hostname.h"
-#include "resolver.h"
 #include "strv.h"
 
 static int next_word(const char **p, char **ret) {

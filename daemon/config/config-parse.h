@@ -2,7 +2,8 @@
 #pragma once
 
 /* What config.c (files, lines, checks) and config-keys.c (each key's value)
- * share; not for the rest of the daemon. */
+ * share; not for the rest of the daemon. config.c uses config-keys.c; both
+ * use config-parse.c. */
 
 #include "config.h"
 #include "macro.h"
@@ -26,7 +27,8 @@ typedef struct ParseState {
         SetAt max_ttl_at;
 } ParseState;
 
-/* Set s->error to "FILE:LINE: what"; returns -EINVAL (-ENOMEM). */
+/* config-parse.c: set s->error to "FILE:LINE: what"; returns -EINVAL
+ * (-ENOMEM). */
 int config_fail(ParseState *s, const char *fmt, ...) _printf_(2, 3);
 
 typedef int (*ConfigParser)(ParseState *s, const char *key, const char *value, void *data);
@@ -38,6 +40,7 @@ typedef struct ConfigKey {
         size_t offset;          /* of the field handed to parse as data */
 } ConfigKey;
 
+/* config-keys.c */
 const ConfigKey *config_key_find(const char *section, const char *key);
 bool config_section_is_known(const char *name);
 /* Lists of whoami sources are the only lists with their own teardown. */

@@ -23,21 +23,6 @@
 #define CONFIG_FILE_SIZE_MAX (4 * 1024 * 1024)    /* 100,000 addresses and then some */
 #define CONFIG_FILE_SIZE_MAX_TEXT "4 MiB"
 
-int config_fail(ParseState *s, const char *fmt, ...) {
-        _cleanup_free_ char *what = NULL;
-        va_list ap;
-        int k;
-
-        va_start(ap, fmt);
-        k = vasprintf(&what, fmt, ap);
-        va_end(ap);
-        free(s->error);
-        s->error = NULL;
-        if (k < 0 || asprintf(&s->error, "%s:%u: %s", s->file, s->line, what) < 0)
-                return -ENOMEM;
-        return -EINVAL;
-}
-
 static char *strip(char *s) {
         char *e;
 

@@ -4,7 +4,7 @@
 #include "timeutil.h"
 
 /* The bounds on what callers and the configuration can make the daemon hold.
- * Others live beside their code: MAX_IN_FLIGHT_LIMIT (resolver.h),
+ * Others live beside their code: MAX_IN_FLIGHT_LIMIT (config.h),
  * VERDICT_PTR_NAMES_MAX (evaluate.h), DNS_CNAME_CHAIN_MAX (dnsreply.h),
  * STATE_FILE_MAX and STATE_ENTRIES_MAX (state.h), the time-span limits of
  * the configuration (config.c). */

@@ -29,7 +29,7 @@ void manager_list_advice_candidates(Manager *m) {
         m->advice_candidates = mfree(m->advice_candidates);
         m->n_advice_candidates = 0;
         for (size_t i = 0; i < m->n_watched; i++) {
-                Entry *e = manager_get_entry(m, &m->watched[i]);
+                Entry *e = cache_get(&m->cache, &m->watched[i]);
                 if (!e || !has_postfix_source(e))
                         continue;
                 Entry **l = reallocarray(m->advice_candidates, n + 1, sizeof(Entry *));
@@ -43,33 +43,40 @@ void manager_list_advice_candidates(Manager *m) {
         m->n_advice_candidates = n;
 }
 
+/* What is reported for e, as manager_reported() says (which sits above). */
+static const Verdict *reported(const Manager *m, const Entry *e, Verdict *scratch) {
+        return entry_reported(e, m->config.serve_stale, now(CLOCK_REALTIME), scratch, NULL);
+}
+
 static bool postfix_ipv6_applies(Manager *m, const Entry *e) {
         Verdict scratch6, scratch4;
-        const Verdict *v6 = manager_reported(m, e, &scratch6, NULL);
+        const Verdict *v6 = reported(m, e, &scratch6);
 
         if (e->address.family != AF_INET6 || v6->kind != VERDICT_FAIL)
                 return false;
         for (size_t i = 0; i < m->n_advice_candidates; i++) {
                 const Entry *w = m->advice_candidates[i];
                 if (w->address.family == AF_INET &&
-                    advice_postfix_ipv6(v6, e->info.sources, manager_reported(m, w, &scratch4, NULL), w->info.sources))
+                    advice_postfix_ipv6(v6, e->info.sources, reported(m, w, &scratch4), w->info.sources))
                         return true;
         }
         return false;
 }
 
-void manager_update_advice(Manager *m) {
+bool manager_update_advice(Manager *m) {
+        bool changed = false;
+
         for (size_t i = 0; i < m->n_advice_candidates; i++) {
                 Entry *e = m->advice_candidates[i];
                 Verdict scratch;
                 char *advised = NULL;
 
                 if (postfix_ipv6_applies(m, e) &&
-                    strextendf(&advised, "%s" ADVICE_POSTFIX_IPV6, manager_reported(m, e, &scratch, NULL)->message ?: "") < 0)
+                    strextendf(&advised, "%s" ADVICE_POSTFIX_IPV6, reported(m, e, &scratch)->message ?: "") < 0)
                         log_error("Out of memory giving advice");
-                if (!streq(advised ?: "", e->advised_message ?: ""))
-                        manager_mark_dirty(m, DIRTY_EXPORT);
+                changed = changed || !streq(advised ?: "", e->advised_message ?: "");
                 free(e->advised_message);
                 e->advised_message = advised;
         }
+        return changed;
 }

@@ -121,7 +121,8 @@ static int manager_apply_discovery(Manager *m, DiscoveryResult *d) {
                         m->hooks.properties_changed(m, "Addresses");
         }
         manager_list_advice_candidates(m);
-        manager_update_advice(m);
+        if (manager_update_advice(m))
+                manager_mark_dirty(m, DIRTY_EXPORT);
         manager_set_summary(m);
         manager_arm_timer(m);
         manager_trim(m);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* What manager.c and manager-discover.c share; not for the bus glue. */
+/* What the manager's files share; not for the bus glue. */
 
 #include "manager.h"
 
@@ -13,7 +13,11 @@ typedef struct DiscoverWaiter {
         struct DiscoverWaiter *next;
 } DiscoverWaiter;
 
-/* manager.c */
+/* The files of the manager, in layers: manager.c (life cycle) uses
+ * manager-discover.c, manager-persist.c and manager-explain.c, which use
+ * manager-entries.c, which uses manager-advice.c. No file calls back up. */
+
+/* manager-entries.c */
 #define DIRTY_STATE  1u         /* a watched definitive verdict, or the watched set */
 #define DIRTY_EXPORT 2u         /* anything the metrics show */
 void manager_mark_dirty(Manager *m, unsigned what);
@@ -26,10 +30,12 @@ int entry_start_check(Entry *e, bool may_defer);
 void manager_arm_timer(Manager *m);
 void manager_set_summary(Manager *m);
 void manager_trim(Manager *m);
+int on_recheck_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 /* manager-advice.c: give the advice that takes several verdicts (after
- * any watched verdict or the watched set changed). */
-void manager_update_advice(Manager *m);
+ * any watched verdict or the watched set changed); true when an advised
+ * message changed (the metrics show it). */
+bool manager_update_advice(Manager *m);
 /* Which watched entries take part: after the watched set changed. */
 void manager_list_advice_candidates(Manager *m);
 

@@ -17,24 +17,6 @@ int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* Writes are batched: after a second, plus a millisecond per watched
- * address, so that 100,000 addresses re-checked one by one do not rewrite
- * 15 MB every second. */
-void manager_mark_dirty(Manager *m, unsigned what) {
-        if (!m->options.state_dir)
-                what &= ~DIRTY_STATE;
-        if (!m->config.prometheus_textfile)
-                what &= ~DIRTY_EXPORT;
-        if (what == 0 || (m->dirty & what) == what)
-                return;
-        if (!m->dirty) {
-                (void) sd_event_source_set_time_relative(m->save_timer,
-                                                         STATE_SAVE_DELAY_USEC + m->n_watched * STATE_SAVE_DELAY_PER_ADDRESS_USEC);
-                (void) sd_event_source_set_enabled(m->save_timer, SD_EVENT_ONESHOT);
-        }
-        m->dirty |= what;
-}
-
 /* The watched verdicts as reported (stale marked, HELO names attached):
  * shallow views into the entries, valid until they change. */
 static int manager_reported_views(Manager *m, Verdict **ret_views, Verdict ***ret_list, size_t *ret_n) {

@@ -11,7 +11,7 @@
 #include "atomic-file.h"
 #include "log.h"
 #include "macro.h"
-#include "receivers.h"
+#include "receivers-predict.h"
 #include "state.h"
 #include "strv.h"
 

@@ -563,7 +563,7 @@ class Service(DaemonTest):
         out = subprocess.run(["journalctl", f"--root={root}", "--list-catalog"], check=True,
                              capture_output=True, text=True).stdout
         ids = set(re.findall(r"^([0-9a-f]{32}) ptrwatch:", out, re.M))
-        with open(os.path.join(dw.SOURCE, "daemon", "alert.c")) as f:
+        with open(os.path.join(dw.SOURCE, "daemon", "watch", "alert.c")) as f:
             in_code = set(re.findall(r'"([0-9a-f]{32})"', f.read()))
         self.assertEqual(len(in_code), 12)
         self.assertEqual(ids, in_code, "every MESSAGE_ID the daemon uses is explained")

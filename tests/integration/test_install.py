@@ -81,7 +81,7 @@ class Tree(unittest.TestCase):
         p = subprocess.run([d("usr/sbin/ptrwatchd"), "--check-config", "--config", example],
                            capture_output=True, text=True)
         self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "configuration OK\n", ""))
-        with open(os.path.join(dw.SOURCE, "daemon", "config-keys.c")) as f:
+        with open(os.path.join(dw.SOURCE, "daemon", "config", "config-keys.c")) as f:
             keys = re.findall(r'\{ "(?:Watch|Resolver|Cache|Export)",\s+"(\w+)"', f.read())
         with open(example) as f:
             text = f.read()

@@ -10,7 +10,7 @@
 #include "helo.h"
 #include "hostname.h"
 #include "macro.h"
-#include "receivers.h"
+#include "receivers-predict.h"
 #include "strv.h"
 
 /* What the receivers see of the connection, from the verdict. */
