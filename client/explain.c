@@ -171,6 +171,17 @@ static void print_receivers(const Explanation *x) {
         for (size_t i = 0; x->sources && x->sources[i] && x->sources[i + 1]; i += 2)
                 printf("%s  %-31s source: %s\n", i == 0 ? "\nSources of the predictions:\n" : "", x->sources[i],
                        x->sources[i + 1]);
+        /* where a scoring receiver's rules came from, and each that matched */
+        for (Receiver r = 0; p && r < _RECEIVER_MAX; r++) {
+                if (!p[r].known || !p[r].basis)
+                        continue;
+                if (streq(p[r].basis, "rules"))
+                        printf("  %-31s rules: %s\n", receiver_to_string(r), p[r].source ?: "its own files");
+                else
+                        printf("  %-31s estimated: its rule files are not on this host\n", receiver_to_string(r));
+                for (char **m = p[r].matched; m && *m; m++)
+                        printf("  %-31s   matched %s\n", "", *m);
+        }
 }
 
 static void print_human(const Explanation *x) {

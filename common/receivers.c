@@ -69,6 +69,9 @@ Prediction *predictions_free(Prediction *p) {
                 free(p[i].note);
                 strv_free(p[i].rules);
                 free(p[i].version);
+                free(p[i].basis);
+                free(p[i].source);
+                strv_free(p[i].matched);
         }
         free(p);
         return NULL;
@@ -87,8 +90,10 @@ Prediction *predictions_copy(const Prediction *p) {
         for (size_t i = 0; i < _RECEIVER_MAX; i++) {
                 c[i] = (Prediction) { .known = p[i].known, .action = p[i].action, .score = p[i].score };
                 if (dup_or_null(&c[i].reply, p[i].reply) < 0 || dup_or_null(&c[i].note, p[i].note) < 0 ||
-                    dup_or_null(&c[i].version, p[i].version) < 0 ||
-                    (p[i].rules && !(c[i].rules = strv_copy(p[i].rules))))
+                    dup_or_null(&c[i].version, p[i].version) < 0 || dup_or_null(&c[i].basis, p[i].basis) < 0 ||
+                    dup_or_null(&c[i].source, p[i].source) < 0 ||
+                    (p[i].rules && !(c[i].rules = strv_copy(p[i].rules))) ||
+                    (p[i].matched && !(c[i].matched = strv_copy(p[i].matched))))
                         return predictions_free(c);
         }
         return c;
@@ -167,6 +172,21 @@ void predictions_write_json(JsonWriter *w, const Prediction *p) {
                         json_key(w, "score");
                         json_decimal(w, p[r].score, 3);
                 }
+                if (p[r].basis) {
+                        json_key(w, "basis");
+                        json_string(w, p[r].basis);
+                }
+                if (p[r].source) {
+                        json_key(w, "source");
+                        json_string(w, p[r].source);
+                }
+                if (p[r].matched) {
+                        json_key(w, "matched");
+                        json_begin_array(w);
+                        for (char **i = p[r].matched; *i; i++)
+                                json_string(w, *i);
+                        json_end_array(w);
+                }
                 json_end_object(w);
         }
         json_end_object(w);
@@ -194,6 +214,12 @@ static int append_one(sd_bus_message *m, Receiver r, const Prediction *p) {
                 k = bus_dict_append_strv(m, rules_key(r), p->rules);
         if (k >= 0 && receiver_is_scoring(r))
                 k = bus_dict_append(m, "score", "d", p->score);
+        if (k >= 0 && p->basis)
+                k = bus_dict_append(m, "basis", "s", p->basis);
+        if (k >= 0 && p->source)
+                k = bus_dict_append(m, "source", "s", p->source);
+        if (k >= 0 && p->matched)
+                k = bus_dict_append_strv(m, "matched", p->matched);
         if (k >= 0)
                 k = sd_bus_message_close_container(m);
         if (k >= 0)
@@ -229,6 +255,12 @@ static int read_field(sd_bus_message *m, const char *key, const char *contents, 
                 return bus_dict_read_string(m, contents, &p->note);
         if (streq(key, "version"))
                 return bus_dict_read_string(m, contents, &p->version);
+        if (streq(key, "basis"))
+                return bus_dict_read_string(m, contents, &p->basis);
+        if (streq(key, "source"))
+                return bus_dict_read_string(m, contents, &p->source);
+        if (streq(key, "matched"))
+                return bus_dict_read_strv(m, contents, &p->matched);
         if (!streq(key, "action"))
                 return sd_bus_message_skip(m, "v");
         r = bus_dict_read_string(m, contents, &action);
@@ -254,7 +286,10 @@ static int read_one(sd_bus_message *m, Prediction *all) {
         free(scratch.reply);
         free(scratch.note);
         free(scratch.version);
+        free(scratch.basis);
+        free(scratch.source);
         strv_free(scratch.rules);
+        strv_free(scratch.matched);
         return r;
 }
 

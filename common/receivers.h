@@ -41,6 +41,9 @@ typedef struct Prediction {
         char **rules;           /* SpamAssassin rules, Rspamd symbols, that hit */
         double score;           /* their summed default score */
         char *version;          /* the receiver version the prediction encodes */
+        char *basis;            /* scoring receivers: "rules" (their own rule files, read) or "estimated" */
+        char *source;           /* with "rules": which files, and the engine's version */
+        char **matched;         /* with "rules": each hit as "RULE FILE:LINE" */
 } Prediction;
 
 /* An array of _RECEIVER_MAX. */

@@ -43,6 +43,7 @@ static int check_and_print(sd_event *event, const Config *c, const Address *addr
         _cleanup_strv_free_ char **helo = NULL;
         _cleanup_free_ Verdict **verdicts = NULL;
         _cleanup_free_ Slot *slots = NULL;
+        _cleanup_(receiver_rules_freep) ReceiverRules *rules = NULL;
         VerdictPolicy policy = { .min_ttl = c->min_ttl, .max_ttl = c->max_ttl };
         Batch batch = { .event = event, .n_left = n };
         int r, status = EXIT_UNKNOWN;
@@ -52,6 +53,10 @@ static int check_and_print(sd_event *event, const Config *c, const Address *addr
         if ((n && (!verdicts || !slots)) || (c->helo_name && strv_extend(&helo, c->helo_name) < 0))
                 return log_error("Out of memory"), EXIT_UNKNOWN;
         batch.verdicts = verdicts;
+        r = receiver_rules_load(c->spamassassin_rules, &rules);
+        if (r < 0)
+                return log_error("Out of memory"), EXIT_UNKNOWN;
+        policy.rules = rules;
         ResolverOptions ro = resolver_options_from_config(c, NULL);
         r = resolver_new(event, &ro, &resolver);
         if (r < 0)

@@ -3,7 +3,7 @@
 # Everything the build, the tests and the demo need, in one place.
 PACKAGES=(
         gcc libc6-dev pkg-config meson ninja-build python3 binutils
-        libsystemd-dev libgetdns-dev libcmocka-dev
+        libsystemd-dev libgetdns-dev libcmocka-dev libpcre2-dev
         unbound nsd iproute2 util-linux
         dbus python3-gi gir1.2-glib-2.0 systemd
         scdoc libdbus-1-dev bash-completion strace man-db valgrind

@@ -3,6 +3,7 @@
 
 #include "dnsreply.h"
 #include "helo.h"
+#include "receivers-predict.h"
 #include "verdict.h"
 
 /* The verdict rules of the contract: from DNS replies to a Verdict. */
@@ -13,6 +14,7 @@
 typedef struct VerdictPolicy {
         usec_t min_ttl;
         usec_t max_ttl;
+        const ReceiverRules *rules;     /* the receivers' own rule files; NULL: estimated */
 } VerdictPolicy;
 
 /* Decide the verdict for address a from the PTR reply and one forward reply

@@ -10,7 +10,9 @@
 #include "helo.h"
 #include "hostname.h"
 #include "macro.h"
+#include "log.h"
 #include "receivers-predict.h"
+#include "sa-rules.h"
 #include "strv.h"
 
 /* What the receivers see of the connection, from the verdict. */
@@ -24,7 +26,12 @@ typedef struct Seen {
         bool no_ptr;                    /* NXDOMAIN or NODATA: no name at all */
         bool ptr_lookup_failed;         /* the PTR question itself got no answer */
         const char *verified;           /* the name Postfix writes in Received:, or NULL ("unknown") */
+        const ReceiverRules *rules;     /* the receivers' own rule files, or NULL */
 } Seen;
+
+struct ReceiverRules {
+        SaRules *sa;
+};
 
 typedef int (*predict_t)(const Seen *s, Prediction *p);
 
@@ -201,8 +208,10 @@ static int add_rule(Prediction *p, const Rule *rule) {
 /* SpamAssassin 4.0 (Debian 12), score set 3 of rules/50_scores.cf. It reads
  * the Received: header Postfix writes (Metadata/Received.pm): rdns= is the
  * verified name or empty ("unknown"); helo= is the HELO name with
- * [ ] ( ) < > | # and white space replaced by "!". */
+ * [ ] ( ) < > | # and white space replaced by "!". With its rule files on
+ * this host, sa-rules.c evaluates them; without, these estimate. */
 static const Rule SA_RDNS_NONE = { "RDNS_NONE", 0.793 },                /* 20_dynrdns.cf */
+                  SA_RDNS_DYNAMIC = { "RDNS_DYNAMIC", 0.982 },          /* 20_dynrdns.cf */
                   SA_HELO_LOCALHOST = { "HELO_LOCALHOST", 3.828 },      /* 72_active.cf */
                   SA_HELO_NO_DOMAIN = { "HELO_NO_DOMAIN", 1.0 },        /* 72_active.cf; no score line: 1.0 */
                   SA_FSL_HELO_NON_FQDN_1 = { "FSL_HELO_NON_FQDN_1", 0.001 },
@@ -231,14 +240,32 @@ static bool sa_private(const char *s) {
         }
 }
 
+/* The HELO as SpamAssassin keeps it (Received.pm). */
+static void sa_helo(const Seen *s, char h[static HOSTNAME_MAX + 3]) {
+        snprintf(h, HOSTNAME_MAX + 3, "%s", s->helo ?: "");
+        for (char *c = h; *c; c++)
+                if (strchr(" \t[]()<>|#", *c))
+                        *c = '!';
+}
+
+/* RelayEval.pm helo_ip_mismatch(): a dotted-quad HELO of another public
+ * address, outside the client's /24. */
+static bool sa_helo_ip_mismatch(const Seen *s) {
+        char h[HOSTNAME_MAX + 3];
+
+        sa_helo(s, h);
+        if (!is_dotted_quad(h) || sa_private(h) || s->v->address.family != AF_INET || sa_private(s->addr) ||
+            streq(h, s->addr))
+                return false;
+        size_t prefix = (size_t) (strrchr(h, '.') - h) + 1;
+        return strncmp(h, s->addr, prefix) != 0;
+}
+
 static int spamassassin_helo(const Seen *s, Prediction *p) {
         char h[HOSTNAME_MAX + 3];
         int r = 0;
 
-        snprintf(h, sizeof h, "%s", s->helo);
-        for (char *c = h; *c; c++)
-                if (strchr(" \t[]()<>|#", *c))
-                        *c = '!';
+        sa_helo(s, h);
         if (strcaseeq(h, "localhost"))
                 r = add_rule(p, &SA_HELO_LOCALHOST);
         else if (*h && !strchr(h, '.'))
@@ -247,27 +274,56 @@ static int spamassassin_helo(const Seen *s, Prediction *p) {
                 r = add_rule(p, &SA_FSL_HELO_NON_FQDN_1);
         if (r >= 0 && is_dotted_quad(h) && strncmp(h, "127.", 4) != 0)
                 r = add_rule(p, &SA_FSL_HELO_BARE_IP_1);
-        if (r >= 0 && is_dotted_quad(h) && !sa_private(h) && s->v->address.family == AF_INET &&
-            !sa_private(s->addr) && !streq(h, s->addr)) {
-                /* a different address is fine within the same /24 */
-                size_t prefix = (size_t) (strrchr(h, '.') - h) + 1;
-                if (strncmp(h, s->addr, prefix) != 0)
-                        r = add_rule(p, &SA_RCVD_HELO_IP_MISMATCH);
-        }
+        if (r >= 0 && sa_helo_ip_mismatch(s))
+                r = add_rule(p, &SA_RCVD_HELO_IP_MISMATCH);
         return r;
 }
 
-static int spamassassin(const Seen *s, Prediction *p) {
+/* Without SpamAssassin's files: the rules above, and our own generic-name
+ * judgement standing in for RDNS_DYNAMIC's patterns. */
+static int spamassassin_estimated(const Seen *s, Prediction *p) {
         int r = 0;
 
-        if (s->v->kind == VERDICT_UNKNOWN)
-                return 0;
-        *p = (Prediction) { .known = true };
+        if (!(p->basis = strdup("estimated")))
+                return -ENOMEM;
         if (!s->verified)
                 r = add_rule(p, &SA_RDNS_NONE);
+        else if (s->v->reasons & REASON_BIT(REASON_GENERIC_PTR))
+                r = add_rule(p, &SA_RDNS_DYNAMIC);
         if (r >= 0 && s->helo)
                 r = spamassassin_helo(s, p);
         return r;
+}
+
+static int on_sa_hit(const char *rule, double score, const char *where, void *userdata) {
+        Prediction *p = userdata;
+        char *m = NULL;
+
+        p->score += score;
+        if (strextendf(&m, "%s %s", rule, where) < 0 || strv_push(&p->matched, m) < 0)
+                return -ENOMEM;
+        return strv_extend(&p->rules, rule);
+}
+
+/* With them: every relay rule of theirs, as their engine evaluates it. */
+static int spamassassin_rules(const Seen *s, Prediction *p) {
+        const SaEval evals[] = {
+                { "ALL_TRUSTED", false },       /* mail from outside */
+                { "NO_RELAYS", false },
+                { "RCVD_HELO_IP_MISMATCH", s->helo && sa_helo_ip_mismatch(s) },
+        };
+        SaRelay relay = { .ip = s->addr, .rdns = s->verified ?: "", .helo = s->helo };
+
+        if (!(p->basis = strdup("rules")) || !(p->source = strdup(sa_rules_source(s->rules->sa))))
+                return -ENOMEM;
+        return sa_rules_evaluate(s->rules->sa, &relay, evals, ELEMENTSOF(evals), on_sa_hit, p);
+}
+
+static int spamassassin(const Seen *s, Prediction *p) {
+        if (s->v->kind == VERDICT_UNKNOWN)
+                return 0;
+        *p = (Prediction) { .known = true };
+        return s->rules && s->rules->sa ? spamassassin_rules(s, p) : spamassassin_estimated(s, p);
 }
 
 /* Rspamd 3.4 (Debian 12): conf/scores.d/hfilter_group.conf weights,
@@ -391,10 +447,10 @@ const char *receiver_source(Receiver r) {
         return NULL;
 }
 
-static void seen_from_verdict(const Verdict *v, Seen *s) {
+static void seen_from_verdict(const Verdict *v, const ReceiverRules *rules, Seen *s) {
         const char *first = v->ptr ? v->ptr[0] : NULL;
 
-        *s = (Seen) { .v = v, .helo = v->helo ? v->helo[0] : NULL };
+        *s = (Seen) { .v = v, .helo = v->helo ? v->helo[0] : NULL, .rules = rules };
         address_to_string(&v->address, s->addr);
         s->ptr_lookup_failed = !first && (v->kind == VERDICT_TEMPERROR);
         s->no_ptr = !first && !s->ptr_lookup_failed;
@@ -410,7 +466,7 @@ static void seen_from_verdict(const Verdict *v, Seen *s) {
         }
 }
 
-int receivers_predict(Verdict *v) {
+int receivers_predict(Verdict *v, const ReceiverRules *rules) {
         Prediction *p;
         Seen s;
         int r;
@@ -421,7 +477,7 @@ int receivers_predict(Verdict *v) {
         p = predictions_new();
         if (!p)
                 return -ENOMEM;
-        seen_from_verdict(v, &s);
+        seen_from_verdict(v, rules, &s);
         for (size_t i = 0; i < ELEMENTSOF(receivers); i++) {
                 r = receivers[i].predict(&s, &p[receivers[i].receiver]);
                 if (r < 0) {
@@ -431,4 +487,36 @@ int receivers_predict(Verdict *v) {
         }
         v->receivers = p;
         return 0;
+}
+
+/* ---- the receivers' own rule files ---- */
+
+int receiver_rules_load(const char *spamassassin_dir, ReceiverRules **ret) {
+        _cleanup_free_ char *first_bad = NULL;
+        ReceiverRules *rules = calloc(1, sizeof(ReceiverRules));
+        unsigned bad = 0;
+        int r;
+
+        if (!rules)
+                return -ENOMEM;
+        r = sa_rules_load(spamassassin_dir, NULL, &rules->sa, &bad, &first_bad);
+        if (r < 0) {
+                free(rules);
+                return r;
+        }
+        if (!rules->sa)
+                log_info("No SpamAssassin rule files in %s: its predictions are estimated",
+                         spamassassin_dir ?: "/var/lib/spamassassin or /usr/share/spamassassin");
+        else if (bad > 0)
+                log_warning("SpamAssassin's rules (%s): %u line%s not understood and skipped, the first %s",
+                            sa_rules_source(rules->sa), bad, bad == 1 ? "" : "s", first_bad);
+        *ret = rules;
+        return 0;
+}
+
+ReceiverRules *receiver_rules_free(ReceiverRules *r) {
+        if (r)
+                sa_rules_free(r->sa);
+        free(r);
+        return NULL;
 }

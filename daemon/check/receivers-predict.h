@@ -3,11 +3,23 @@
 
 #include "verdict.h"
 
+/* The receivers' own rule files, read at start and on reload, never per
+ * check: SpamAssassin's (sa-rules.c), from spamassassin_dir or its own
+ * places. Where a receiver's files are absent its predictions are
+ * estimated, and say so ("basis"). One log line each. */
+typedef struct ReceiverRules ReceiverRules;
+int receiver_rules_load(const char *spamassassin_dir, ReceiverRules **ret);
+ReceiverRules *receiver_rules_free(ReceiverRules *r);
+static inline void receiver_rules_freep(ReceiverRules **r) {
+        receiver_rules_free(*r);
+}
+
 /* Each receiver's predicted reaction to mail from v->address with the HELO
  * name v->helo[0], from what the verdict knows (the PTR names in the order
  * the resolver gave them, which confirm, v->helo_dns): fills v->receivers.
- * One table of receivers (receivers-predict.c), each row naming its source. Pure. */
-int receivers_predict(Verdict *v);
+ * One table of receivers (receivers-predict.c), each row naming its source.
+ * rules: NULL estimates. Pure. */
+int receivers_predict(Verdict *v, const ReceiverRules *rules);
 
 /* Where each prediction comes from, for the README and explain. */
 const char *receiver_source(Receiver r);

@@ -345,6 +345,22 @@ static int parse_mta_path(ParseState *s, const char *key, const char *value, voi
         return (*field || (!postfix && isempty(value))) ? 0 : -ENOMEM;
 }
 
+/* SpamAssassinRules=: the directory of the rule files ptrwatch evaluates;
+ * empty: SpamAssassin's own choice (its newest sa-update directory, else
+ * /usr/share/spamassassin). */
+static int parse_rules_dir(ParseState *s, const char *key, const char *value, void *data) {
+        char **field = data;
+
+        free(*field);
+        *field = NULL;
+        if (isempty(value))
+                return 0;
+        if (value[0] != '/' || strpbrk(value, " \t") || strlen(value) > PATH_MAX)
+                return config_fail(s, "%s=: '%s' is not an absolute directory name", key, QUOTE(value));
+        *field = strdup(value);
+        return *field ? 0 : -ENOMEM;
+}
+
 static int parse_max_in_flight(ParseState *s, const char *key, const char *value, void *data) {
         unsigned long v;
         char *e;
@@ -374,6 +390,7 @@ static const ConfigKey config_keys[] = {
         { "Cache",    "ServeStale",  parse_timespan_value,  offsetof(Config, serve_stale) },
         { "Cache",    "ConfirmDelay", parse_timespan_value, offsetof(Config, confirm_delay) },
         { "Export",   "PrometheusTextfile", parse_textfile,  0 },
+        { "Receivers", "SpamAssassinRules", parse_rules_dir, offsetof(Config, spamassassin_rules) },
 };
 
 const ConfigKey *config_key_find(const char *section, const char *key) {

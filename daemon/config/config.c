@@ -318,6 +318,7 @@ int config_init(Config *c) {
 void config_done(Config *c) {
         identity_list_done(&c->addresses);
         free(c->postfix_config);
+        free(c->spamassassin_rules);
         free(c->exim_config);
         free(c->helo_name);
         free(c->prometheus_textfile);

@@ -49,6 +49,7 @@ typedef struct Config {
         unsigned discover;              /* DiscoverFlags */
         char *helo_name;                /* the default HELO name of static, route and dns identities */
         char *postfix_config;           /* PostfixConfig=, a directory */
+        char *spamassassin_rules;       /* [Receivers] SpamAssassinRules=, a directory; NULL: SpamAssassin's own */
         char *exim_config;              /* EximConfig=, a file; NULL: Exim's own default */
         char *prometheus_textfile;      /* [Export] PrometheusTextfile=, NULL: none */
         Address *route_probes;          /* destinations for Discover=route */

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager-internal.h"
+#include "receivers-predict.h"
 #include "state.h"
 
 int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -132,6 +133,8 @@ void manager_load_state(Manager *m) {
                         verdict_free(list[i]);
                         continue;
                 }
+                if (receivers_predict(list[i], m->policy.rules) < 0)
+                        log_error("Out of memory predicting the receivers of a loaded verdict");
                 e->definitive = list[i];
                 m->last_refresh = MAX(m->last_refresh, list[i]->checked_at / USEC_PER_SEC * USEC_PER_SEC);
                 e->announced_kind = list[i]->kind;

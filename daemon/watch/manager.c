@@ -40,9 +40,18 @@ static int manager_apply_policy(Manager *m) {
 
         if (c->helo_name && strv_extend(&helo, c->helo_name) < 0)
                 return -ENOMEM;
+        /* the receivers' rule files: read now, not per check */
+        ReceiverRules *rules = NULL;
+        int r = receiver_rules_load(c->spamassassin_rules, &rules);
+        if (r < 0) {
+                strv_free(helo);
+                return r;
+        }
+        receiver_rules_free(m->receiver_rules);
+        m->receiver_rules = rules;
         strv_free(m->helo_names);
         m->helo_names = helo;
-        m->policy = (VerdictPolicy) { .min_ttl = c->min_ttl, .max_ttl = c->max_ttl };
+        m->policy = (VerdictPolicy) { .min_ttl = c->min_ttl, .max_ttl = c->max_ttl, .rules = rules };
         return 0;
 }
 
@@ -198,6 +207,7 @@ Manager *manager_free(Manager *m) {
         strv_free(m->notes);
         free(m->export_recorded);
         strv_free(m->helo_names);
+        receiver_rules_free(m->receiver_rules);
         config_done(&m->config);
         sd_event_unref(m->event);
         free(m);

@@ -35,6 +35,7 @@ struct Manager {
         ManagerOptions options;
         Config config;
         VerdictPolicy policy;
+        ReceiverRules *receiver_rules;  /* policy.rules: the receivers' own rule files */
         char **helo_names;              /* HeloName=: what unwatched addresses are checked with */
         Resolver *resolver;
         Checker *checker;

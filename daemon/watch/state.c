@@ -276,8 +276,9 @@ static int parse_entry(char *line, int version, Verdict **ret, const char **why)
         v->message = strdup(field[11]);
         if (!v->message)
                 return -ENOMEM;
-        /* the predictions are not stored: made again from what is */
-        k = receivers_predict(v);
+        /* the predictions are not stored: made again from what is (here
+         * estimated; the manager makes them again with the rule files) */
+        k = receivers_predict(v, NULL);
         if (k < 0)
                 return k;
         v->watched = true;

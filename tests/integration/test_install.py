@@ -82,10 +82,10 @@ class Tree(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "configuration OK\n", ""))
         with open(os.path.join(dw.SOURCE, "daemon", "config", "config-keys.c")) as f:
-            keys = re.findall(r'\{ "(?:Watch|Resolver|Cache|Export)",\s+"(\w+)"', f.read())
+            keys = re.findall(r'\{ "(?:Watch|Resolver|Cache|Export|Receivers)",\s+"(\w+)"', f.read())
         with open(example) as f:
             text = f.read()
-        self.assertEqual(len(keys), 15)
+        self.assertEqual(len(keys), 16)
         for key in keys:
             self.assertRegex(text, rf"(?m)^#{key}=", key)
         # uncommented, it is still valid: the defaults are real values
