@@ -53,7 +53,7 @@ static int check_and_print(sd_event *event, const Config *c, const Address *addr
         if ((n && (!verdicts || !slots)) || (c->helo_name && strv_extend(&helo, c->helo_name) < 0))
                 return log_error("Out of memory"), EXIT_UNKNOWN;
         batch.verdicts = verdicts;
-        r = receiver_rules_load(c->spamassassin_rules, &rules);
+        r = receiver_rules_load(c->spamassassin_rules, c->rspamd_hfilter, &rules);
         if (r < 0)
                 return log_error("Out of memory"), EXIT_UNKNOWN;
         policy.rules = rules;

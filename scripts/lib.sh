@@ -11,14 +11,14 @@ PACKAGES=(
 )
 
 # Only for scripts/test: a mail server to read the configuration of and to
-# receive from (Postfix), the SpamAssassin engine the predictions are
+# receive from (Postfix), the SpamAssassin and Rspamd engines the predictions are
 # checked against, Cockpit and Chromium for the page's browser test,
 # debhelper and lintian for the Debian packages, systemd-nspawn to boot
 # them in a container (and acl, which the package depends on), and the libraries of the
 # exim4 binary ensure_exim extracts. Never installed by scripts/run: on a host running Exim,
 # installing Postfix would replace it.
 TEST_PACKAGES=(
-        postfix spamassassin
+        postfix spamassassin rspamd
         cockpit-ws cockpit-bridge cockpit-system chromium
         build-essential debhelper dpkg-dev lintian
         systemd-container acl

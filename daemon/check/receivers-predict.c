@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "log.h"
 #include "receivers-predict.h"
+#include "rspamd-rules.h"
 #include "sa-rules.h"
 #include "strv.h"
 
@@ -31,6 +32,7 @@ typedef struct Seen {
 
 struct ReceiverRules {
         SaRules *sa;
+        RspamdRules *rspamd;
 };
 
 typedef int (*predict_t)(const Seen *s, Prediction *p);
@@ -295,12 +297,14 @@ static int spamassassin_estimated(const Seen *s, Prediction *p) {
         return r;
 }
 
-static int on_sa_hit(const char *rule, double score, const char *where, void *userdata) {
+/* A rule or symbol of a receiver's own files hit: its score, and where it
+ * is written (when it is: a map line, a rule's definition). */
+static int on_hit(const char *rule, double score, const char *where, void *userdata) {
         Prediction *p = userdata;
         char *m = NULL;
 
         p->score += score;
-        if (strextendf(&m, "%s %s", rule, where) < 0 || strv_push(&p->matched, m) < 0)
+        if (where && (strextendf(&m, "%s %s", rule, where) < 0 || strv_push(&p->matched, m) < 0))
                 return -ENOMEM;
         return strv_extend(&p->rules, rule);
 }
@@ -316,7 +320,7 @@ static int spamassassin_rules(const Seen *s, Prediction *p) {
 
         if (!(p->basis = strdup("rules")) || !(p->source = strdup(sa_rules_source(s->rules->sa))))
                 return -ENOMEM;
-        return sa_rules_evaluate(s->rules->sa, &relay, evals, ELEMENTSOF(evals), on_sa_hit, p);
+        return sa_rules_evaluate(s->rules->sa, &relay, evals, ELEMENTSOF(evals), on_hit, p);
 }
 
 static int spamassassin(const Seen *s, Prediction *p) {
@@ -393,6 +397,26 @@ static int rspamd_helo(const Seen *s, Prediction *p) {
         return 0;
 }
 
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+/* With its files: hfilter's maps and weights, as hfilter_callback() applies them. */
+static int rspamd_from_rules(const Seen *s, Prediction *p) {
+        unsigned f = s->v->helo_dns;
+        RspamdClient c = {
+                .hostname = s->verified,
+                .helo = s->helo,
+                .helo_has_address = f & (HELO_DNS_A | HELO_DNS_AAAA),
+                .helo_has_mx = f & HELO_DNS_MX,
+                .helo_dns_answered = (f & HELO_DNS_ASKED) && !(f & HELO_DNS_TEMP),
+        };
+
+        if (!(p->basis = strdup("rules")) || !(p->source = strdup(rspamd_rules_source(s->rules->rspamd))))
+                return -ENOMEM;
+        return rspamd_rules_evaluate(s->rules->rspamd, &c, on_hit, p);
+}
+
 static int rspamd(const Seen *s, Prediction *p) {
         int r = 0;
 
@@ -401,14 +425,22 @@ static int rspamd(const Seen *s, Prediction *p) {
         *p = (Prediction) { .known = true, .version = strdup("3.4") };
         if (!p->version)
                 return -ENOMEM;
-        if (!s->verified)
-                r = add_rule(p, &RS_HOSTNAME_UNKNOWN);
-        if (r >= 0 && (s->no_ptr || s->ptr_lookup_failed))
+        /* once_received.lua, not hfilter: no PTR, or its lookup failed */
+        if (s->no_ptr || s->ptr_lookup_failed)
                 r = add_rule(p, &RS_RDNS_NONE);
         if (r >= 0 && s->ptr_lookup_failed)
                 r = add_rule(p, &RS_RDNS_DNSFAIL);
-        if (r >= 0 && s->helo)
-                r = rspamd_helo(s, p);
+        if (r >= 0 && s->rules && s->rules->rspamd)
+                r = rspamd_from_rules(s, p);
+        else if (r >= 0) {
+                r = (p->basis = strdup("estimated")) ? 0 : -ENOMEM;
+                if (r >= 0 && !s->verified)
+                        r = add_rule(p, &RS_HOSTNAME_UNKNOWN);
+                if (r >= 0 && s->helo)
+                        r = rspamd_helo(s, p);
+        }
+        if (r >= 0 && p->rules)         /* once_received's and hfilter's, in one order */
+                qsort(p->rules, strv_length(p->rules), sizeof(char *), compare_strings);
         return r;
 }
 
@@ -491,10 +523,10 @@ int receivers_predict(Verdict *v, const ReceiverRules *rules) {
 
 /* ---- the receivers' own rule files ---- */
 
-int receiver_rules_load(const char *spamassassin_dir, ReceiverRules **ret) {
-        _cleanup_free_ char *first_bad = NULL;
+int receiver_rules_load(const char *spamassassin_dir, const char *rspamd_plugin, ReceiverRules **ret) {
+        _cleanup_free_ char *first_bad = NULL, *first_bad_rspamd = NULL;
         ReceiverRules *rules = calloc(1, sizeof(ReceiverRules));
-        unsigned bad = 0;
+        unsigned bad = 0, bad_rspamd = 0;
         int r;
 
         if (!rules)
@@ -504,6 +536,18 @@ int receiver_rules_load(const char *spamassassin_dir, ReceiverRules **ret) {
                 free(rules);
                 return r;
         }
+        r = rspamd_rules_load(rspamd_plugin, NULL, &rules->rspamd, &bad_rspamd, &first_bad_rspamd);
+        if (r < 0) {
+                receiver_rules_free(rules);
+                return r;
+        }
+        if (!rules->rspamd)
+                log_info("No Rspamd hfilter plugin at %s: its predictions are estimated",
+                         rspamd_plugin ?: "/usr/share/rspamd/plugins/hfilter.lua");
+        else if (bad_rspamd > 0)
+                log_warning("Rspamd's hfilter maps (%s): %u line%s not understood and skipped, the first %s",
+                            rspamd_rules_source(rules->rspamd), bad_rspamd, bad_rspamd == 1 ? "" : "s",
+                            first_bad_rspamd);
         if (!rules->sa)
                 log_info("No SpamAssassin rule files in %s: its predictions are estimated",
                          spamassassin_dir ?: "/var/lib/spamassassin or /usr/share/spamassassin");
@@ -515,8 +559,10 @@ int receiver_rules_load(const char *spamassassin_dir, ReceiverRules **ret) {
 }
 
 ReceiverRules *receiver_rules_free(ReceiverRules *r) {
-        if (r)
+        if (r) {
                 sa_rules_free(r->sa);
+                rspamd_rules_free(r->rspamd);
+        }
         free(r);
         return NULL;
 }

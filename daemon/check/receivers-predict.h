@@ -5,10 +5,10 @@
 
 /* The receivers' own rule files, read at start and on reload, never per
  * check: SpamAssassin's (sa-rules.c), from spamassassin_dir or its own
- * places. Where a receiver's files are absent its predictions are
+ * places; Rspamd's hfilter (rspamd-rules.c), from rspamd_plugin or its own. Where a receiver's files are absent its predictions are
  * estimated, and say so ("basis"). One log line each. */
 typedef struct ReceiverRules ReceiverRules;
-int receiver_rules_load(const char *spamassassin_dir, ReceiverRules **ret);
+int receiver_rules_load(const char *spamassassin_dir, const char *rspamd_plugin, ReceiverRules **ret);
 ReceiverRules *receiver_rules_free(ReceiverRules *r);
 static inline void receiver_rules_freep(ReceiverRules **r) {
         receiver_rules_free(*r);

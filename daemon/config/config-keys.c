@@ -347,8 +347,9 @@ static int parse_mta_path(ParseState *s, const char *key, const char *value, voi
 
 /* SpamAssassinRules=: the directory of the rule files ptrwatch evaluates;
  * empty: SpamAssassin's own choice (its newest sa-update directory, else
- * /usr/share/spamassassin). */
-static int parse_rules_dir(ParseState *s, const char *key, const char *value, void *data) {
+ * /usr/share/spamassassin). RspamdHfilter=: the hfilter.lua whose maps it
+ * reads; empty: Rspamd's. */
+static int parse_rules_path(ParseState *s, const char *key, const char *value, void *data) {
         char **field = data;
 
         free(*field);
@@ -356,7 +357,7 @@ static int parse_rules_dir(ParseState *s, const char *key, const char *value, vo
         if (isempty(value))
                 return 0;
         if (value[0] != '/' || strpbrk(value, " \t") || strlen(value) > PATH_MAX)
-                return config_fail(s, "%s=: '%s' is not an absolute directory name", key, QUOTE(value));
+                return config_fail(s, "%s=: '%s' is not an absolute path", key, QUOTE(value));
         *field = strdup(value);
         return *field ? 0 : -ENOMEM;
 }
@@ -390,7 +391,8 @@ static const ConfigKey config_keys[] = {
         { "Cache",    "ServeStale",  parse_timespan_value,  offsetof(Config, serve_stale) },
         { "Cache",    "ConfirmDelay", parse_timespan_value, offsetof(Config, confirm_delay) },
         { "Export",   "PrometheusTextfile", parse_textfile,  0 },
-        { "Receivers", "SpamAssassinRules", parse_rules_dir, offsetof(Config, spamassassin_rules) },
+        { "Receivers", "SpamAssassinRules", parse_rules_path, offsetof(Config, spamassassin_rules) },
+        { "Receivers", "RspamdHfilter", parse_rules_path, offsetof(Config, rspamd_hfilter) },
 };
 
 const ConfigKey *config_key_find(const char *section, const char *key) {

@@ -319,6 +319,7 @@ void config_done(Config *c) {
         identity_list_done(&c->addresses);
         free(c->postfix_config);
         free(c->spamassassin_rules);
+        free(c->rspamd_hfilter);
         free(c->exim_config);
         free(c->helo_name);
         free(c->prometheus_textfile);

@@ -50,6 +50,7 @@ typedef struct Config {
         char *helo_name;                /* the default HELO name of static, route and dns identities */
         char *postfix_config;           /* PostfixConfig=, a directory */
         char *spamassassin_rules;       /* [Receivers] SpamAssassinRules=, a directory; NULL: SpamAssassin's own */
+        char *rspamd_hfilter;           /* [Receivers] RspamdHfilter=, a file; NULL: Rspamd's own */
         char *exim_config;              /* EximConfig=, a file; NULL: Exim's own default */
         char *prometheus_textfile;      /* [Export] PrometheusTextfile=, NULL: none */
         Address *route_probes;          /* destinations for Discover=route */

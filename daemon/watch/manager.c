@@ -42,7 +42,7 @@ static int manager_apply_policy(Manager *m) {
                 return -ENOMEM;
         /* the receivers' rule files: read now, not per check */
         ReceiverRules *rules = NULL;
-        int r = receiver_rules_load(c->spamassassin_rules, &rules);
+        int r = receiver_rules_load(c->spamassassin_rules, c->rspamd_hfilter, &rules);
         if (r < 0) {
                 strv_free(helo);
                 return r;

@@ -85,7 +85,7 @@ class Tree(unittest.TestCase):
             keys = re.findall(r'\{ "(?:Watch|Resolver|Cache|Export|Receivers)",\s+"(\w+)"', f.read())
         with open(example) as f:
             text = f.read()
-        self.assertEqual(len(keys), 16)
+        self.assertEqual(len(keys), 17)
         for key in keys:
             self.assertRegex(text, rf"(?m)^#{key}=", key)
         # uncommented, it is still valid: the defaults are real values
