@@ -29,9 +29,9 @@ if __name__ == "__main__":
     dnsworld.isolate(mount=True)
 
 import scriptdns as sd  # noqa: E402
-from test_sa_rules import GENERIC, HELOS, PLAIN, octets  # noqa: E402
+import test_sa_rules  # noqa: E402
+from test_sa_rules import GENERIC, HELOS, PLAIN, check, octets  # noqa: E402
 
-PTRWATCHD = os.environ.get("PTRWATCHD", "ptrwatchd")
 root = dns = rspamd = port = None
 
 LOCAL = {
@@ -95,19 +95,7 @@ def symbols(ip, hostname, helo):
 
 
 def write_config(name, watch):
-    path = os.path.join(root, name)
-    with open(path, "w") as f:
-        f.write("[Watch]\nDiscover=none\n" + "".join(f"{k}={v}\n" for k, v in watch.items()))
-        f.write(f"[Resolver]\nServers=127.0.0.1:{dns.port}\nTimeout=2s\n[Cache]\nConfirmDelay=0\n")
-    return path
-
-
-def check(conf, *addresses):
-    p = subprocess.run([PTRWATCHD, "--config", conf, "--check", "--json", *addresses],
-                       capture_output=True, text=True, timeout=300)
-    if "Sanitizer" in p.stderr or "runtime error:" in p.stderr:
-        raise AssertionError("sanitizer report:\n" + p.stderr)
-    return {v["address"]: v for v in json.loads(p.stdout)}, p.stderr
+    return test_sa_rules.write_config(name, dns, watch)
 
 
 def pair(address, name):
@@ -199,6 +187,6 @@ def tearDownModule():
 
 
 if __name__ == "__main__":
-    root = tempfile.mkdtemp(prefix="ptrwatch-rspamd-")
+    root = test_sa_rules.root = tempfile.mkdtemp(prefix="ptrwatch-rspamd-")
     os.chmod(root, 0o755)
     unittest.main(verbosity=2)
