@@ -141,7 +141,7 @@ static SaRule *rule_get(SaRules *s, const char *name) {
  * code, as Perl reads the pattern. */
 static pcre2_code *compile_regex(const char *p, const char **why) {
         char open = '/', close = '/';
-        uint32_t options = PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF;
+        uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;    /* a pattern that is not UTF-8 fails to compile */
         const char *start, *end;
         int error;
         PCRE2_SIZE offset;
@@ -359,8 +359,17 @@ static int parse_file(ParseRun *p, const char *path) {
         while (fgets(line, sizeof line, f)) {
                 char where[1100];
                 const char *why = NULL;
+                size_t len = strlen(line);
                 snprintf(where, sizeof where, "%s:%u", path, ++number);
-                r = parse_line(p, line, where, &why);
+                if (len == sizeof line - 1 && line[len - 1] != '\n') {
+                        /* longer than any rule SpamAssassin ships: skipped whole */
+                        int c;
+                        while ((c = fgetc(f)) != EOF && c != '\n')
+                                ;
+                        why = "a line longer than " STRINGIFY(SA_LINE_MAX) " bytes";
+                        r = -EINVAL;
+                } else
+                        r = parse_line(p, line, where, &why);
                 if (r == -ENOMEM)
                         break;
                 if (r < 0 && p->bad++ == 0 && asprintf(&p->first_bad, "%s: %s", where, why ?: "malformed") < 0)

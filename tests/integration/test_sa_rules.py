@@ -282,7 +282,8 @@ class Absent(unittest.TestCase):
         shutil.copy(os.path.join(SA_DIR, "50_scores.cf"), rules)
         with open(os.path.join(rules, "30_broken.cf"), "w") as f:
             f.write("header BROKEN1 X-Spam-Relays-External =~ /unterminated\n"
-                    "header BROKEN2 X-Spam-Relays-External =~ /(unbalanced/\nmeta\n")
+                    "header BROKEN2 X-Spam-Relays-External =~ /(unbalanced/\nmeta\n"
+                    "meta LONG " + "__X || " * 1500 + "__Y\n")
         dns = sd.ScriptedDns()
         self.addCleanup(dns.stop)
         rev = sd.reverse_name("198.19.3.2")
@@ -293,7 +294,7 @@ class Absent(unittest.TestCase):
         verdicts, stderr = check(conf, "198.19.3.2")
         warnings = [l for l in stderr.splitlines() if "not understood" in l]
         self.assertEqual(len(warnings), 1, stderr)
-        self.assertIn("3 lines not understood and skipped, the first "
+        self.assertIn("4 lines not understood and skipped, the first "
                       f"{rules}/30_broken.cf:1: an unterminated regular expression", warnings[0])
         sa = verdicts["198.19.3.2"]["receivers"]["spamassassin"]
         self.assertEqual((sa["basis"], sa["rules"]), ("rules", ["RDNS_NONE"]))
