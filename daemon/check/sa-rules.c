@@ -21,7 +21,7 @@
 #define SA_UPDATES_DIR "/var/lib/spamassassin"
 #define SA_SITE_DIR "/etc/spamassassin"
 #define SA_VERSION_MAJOR_MINOR 4.000001         /* Debian 12's 4.0.1, for "if (version >= …)" */
-#define SA_LINE_MAX 8192
+#define SA_LINE_MAX (1024 * 1024)    /* its own files have lines of 10 KiB */
 #define SA_META_DEPTH_MAX 64
 
 /* The evals whose value the caller knows (sa_rules_evaluate()'s evals). */
@@ -349,35 +349,32 @@ static int parse_line(ParseRun *p, char *line, const char *where, const char **w
 
 static int parse_file(ParseRun *p, const char *path) {
         FILE *f = fopen(path, "re");
-        char line[SA_LINE_MAX];
+        char *line = NULL;
+        size_t allocated = 0;
         unsigned number = 0;
+        ssize_t len;
         int r = 0;
 
         if (!f)
                 return -errno;
         p->depth = 0;
-        while (fgets(line, sizeof line, f)) {
+        while ((len = getline(&line, &allocated, f)) >= 0) {
                 char where[1100];
                 const char *why = NULL;
-                size_t len = strlen(line);
                 snprintf(where, sizeof where, "%s:%u", path, ++number);
-                if (len == sizeof line - 1 && line[len - 1] != '\n') {
-                        /* longer than any rule SpamAssassin ships: skipped whole */
-                        int c;
-                        while ((c = fgetc(f)) != EOF && c != '\n')
-                                ;
-                        why = "a line longer than " STRINGIFY(SA_LINE_MAX) " bytes";
+                if (len > SA_LINE_MAX) {
+                        why = "a line longer than 1 MiB";
                         r = -EINVAL;
                 } else
                         r = parse_line(p, line, where, &why);
-                if (r == -ENOMEM)
-                        break;
-                if (r < 0 && p->bad++ == 0 && asprintf(&p->first_bad, "%s: %s", where, why ?: "malformed") < 0)
+                if (r < 0 && r != -ENOMEM && p->bad++ == 0 &&
+                    asprintf(&p->first_bad, "%s: %s", where, why ?: "malformed") < 0)
                         r = -ENOMEM;
                 if (r == -ENOMEM)
                         break;
                 r = 0;
         }
+        free(line);
         fclose(f);
         return r;
 }

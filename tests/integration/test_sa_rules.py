@@ -283,7 +283,7 @@ class Absent(unittest.TestCase):
         with open(os.path.join(rules, "30_broken.cf"), "w") as f:
             f.write("header BROKEN1 X-Spam-Relays-External =~ /unterminated\n"
                     "header BROKEN2 X-Spam-Relays-External =~ /(unbalanced/\nmeta\n"
-                    "meta LONG " + "__X || " * 1500 + "__Y\n")
+                    "meta LONG " + "__X || " * 150000 + "__Y\n")
         dns = sd.ScriptedDns()
         self.addCleanup(dns.stop)
         rev = sd.reverse_name("198.19.3.2")
