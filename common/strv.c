@@ -188,3 +188,14 @@ bool strv_equal(char * const *a, char * const *b) {
                         return false;
         return true;
 }
+
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+void strv_sort(char **l) {
+        size_t n = strv_length(l);
+
+        if (n > 1)
+                qsort(l, n, sizeof(char *), compare_strings);
+}

@@ -13,6 +13,7 @@ bool strv_contains(char * const *l, const char *s);
 bool strv_equal(char * const *a, char * const *b);       /* NULL equals empty */
 char **strv_copy(char * const *l);
 char *strv_join(char * const *l, const char *sep);
+void strv_sort(char **l);                       /* in strcmp() order */
 
 static inline void strv_freep(char ***l) {
         strv_free(*l);

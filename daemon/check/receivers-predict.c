@@ -397,10 +397,6 @@ static int rspamd_helo(const Seen *s, Prediction *p) {
         return 0;
 }
 
-static int compare_strings(const void *a, const void *b) {
-        return strcmp(*(char * const *) a, *(char * const *) b);
-}
-
 /* With its files: hfilter's maps and weights, as hfilter_callback() applies them. */
 static int rspamd_from_rules(const Seen *s, Prediction *p) {
         unsigned f = s->v->helo_dns;
@@ -439,8 +435,8 @@ static int rspamd(const Seen *s, Prediction *p) {
                 if (r >= 0 && s->helo)
                         r = rspamd_helo(s, p);
         }
-        if (r >= 0 && p->rules)         /* once_received's and hfilter's, in one order */
-                qsort(p->rules, strv_length(p->rules), sizeof(char *), compare_strings);
+        if (r >= 0)                     /* once_received's and hfilter's, in one order */
+                strv_sort(p->rules);
         return r;
 }
 

@@ -379,10 +379,6 @@ static int parse_file(ParseRun *p, const char *path) {
         return r;
 }
 
-static int compare_strings(const void *a, const void *b) {
-        return strcmp(*(char * const *) a, *(char * const *) b);
-}
-
 /* Every file ending in suffix in dir, in name order, as SpamAssassin reads them. */
 static int parse_dir(ParseRun *p, const char *dir, const char *suffix) {
         _cleanup_strv_free_ char **names = NULL;
@@ -401,9 +397,8 @@ static int parse_dir(ParseRun *p, const char *dir, const char *suffix) {
                 }
         }
         closedir(d);
+        strv_sort(names);
         n = strv_length(names);
-        if (n > 0)
-                qsort(names, n, sizeof(char *), compare_strings);
         for (size_t i = 0; i < n && r != -ENOMEM; i++) {
                 char path[1024];
                 snprintf(path, sizeof path, "%s/%s", dir, names[i]);

@@ -212,10 +212,6 @@ static int load_one(ParseState *s, const char *path) {
         return parse_text(s, path, text, size);
 }
 
-static int compare_strings(const void *a, const void *b) {
-        return strcmp(*(char * const *) a, *(char * const *) b);
-}
-
 static int load_dropins(ParseState *s, const char *path) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_strv_free_ char **files = NULL;
@@ -241,8 +237,7 @@ static int load_dropins(ParseState *s, const char *path) {
         closedir(d);
         if (r < 0)
                 return r;
-        if (files)
-                qsort(files, strv_length(files), sizeof(char *), compare_strings);
+        strv_sort(files);
         for (char **f = files; f && *f; f++) {
                 struct stat st;
                 /* A directory or a dangling symlink among the drop-ins is

@@ -52,10 +52,6 @@ static int identity_compare(const void *a, const void *b) {
         return address_compare(&((const Identity *) a)->address, &((const Identity *) b)->address);
 }
 
-static int string_compare(const void *a, const void *b) {
-        return strcmp(*(char * const *) a, *(char * const *) b);
-}
-
 /* Adds s (taking it) unless it is already there. */
 static int set_add(char ***set, char **s) {
         if (!*s)
@@ -65,13 +61,6 @@ static int set_add(char ***set, char **s) {
                 return 0;
         }
         return strv_push(set, TAKE_PTR(*s));
-}
-
-static void set_sort(char **set) {
-        size_t n = strv_length(set);
-
-        if (n > 1)
-                qsort(set, n, sizeof(char *), string_compare);
 }
 
 int identity_list_fold(IdentityList *l, Address **ret_addresses, AddressInfo **ret_info, size_t *ret_n) {
@@ -101,8 +90,8 @@ int identity_list_fold(IdentityList *l, Address **ret_addresses, AddressInfo **r
                         goto finish;
         }
         for (size_t i = 0; i < n; i++) {
-                set_sort(info[i].helo);
-                set_sort(info[i].sources);
+                strv_sort(info[i].helo);
+                strv_sort(info[i].sources);
         }
         *ret_addresses = TAKE_PTR(addresses);
         *ret_info = TAKE_PTR(info);
