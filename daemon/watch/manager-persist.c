@@ -10,7 +10,6 @@
 #include "log.h"
 #include "macro.h"
 #include "manager-internal.h"
-#include "receivers-predict.h"
 #include "state.h"
 
 int on_save_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -122,7 +121,7 @@ void manager_load_state(Manager *m) {
 
         if (!m->options.state_dir)
                 return;
-        r = state_load(m->options.state_dir, &list, &n);
+        r = state_load(m->options.state_dir, m->policy.rules, &list, &n);
         if (r < 0) {
                 log_warning_errno(r, "Failed to load verdicts from %s (starting fresh)", m->options.state_dir);
                 return;
@@ -133,8 +132,6 @@ void manager_load_state(Manager *m) {
                         verdict_free(list[i]);
                         continue;
                 }
-                if (receivers_predict(list[i], m->policy.rules) < 0)
-                        log_error("Out of memory predicting the receivers of a loaded verdict");
                 e->definitive = list[i];
                 m->last_refresh = MAX(m->last_refresh, list[i]->checked_at / USEC_PER_SEC * USEC_PER_SEC);
                 e->announced_kind = list[i]->kind;

@@ -205,7 +205,7 @@ static int parse_u64(const char *s, uint64_t *ret) {
         return errno || *e ? -EBADMSG : 0;
 }
 
-static int parse_entry(char *line, int version, Verdict **ret, const char **why) {
+static int parse_entry(char *line, int version, const ReceiverRules *rules, Verdict **ret, const char **why) {
         _cleanup_(verdict_freep) Verdict *v = NULL;
         char *field[N_FIELDS], *p = line, empty[] = "", zero[] = "0";
         int n_fields = version == 1 ? N_FIELDS_V1 : N_FIELDS;
@@ -276,9 +276,8 @@ static int parse_entry(char *line, int version, Verdict **ret, const char **why)
         v->message = strdup(field[11]);
         if (!v->message)
                 return -ENOMEM;
-        /* the predictions are not stored: made again from what is (here
-         * estimated; the manager makes them again with the rule files) */
-        k = receivers_predict(v, NULL);
+        /* the predictions are not stored: made again from what is */
+        k = receivers_predict(v, rules);
         if (k < 0)
                 return k;
         v->watched = true;
@@ -294,6 +293,7 @@ typedef struct StateParse {
         size_t n;
         const char *why;
         int version;            /* of the file's format */
+        const ReceiverRules *rules;     /* the predictions made again with these */
 } StateParse;
 
 /* The next line, NUL-terminated in place; NULL at the end of the text. */
@@ -347,7 +347,7 @@ static int parse_entries(StateParse *p, char **ret_end) {
                         p->why = "too many entries";
                         return -EBADMSG;
                 }
-                r = parse_entry(line, p->version, &v, &p->why);
+                r = parse_entry(line, p->version, p->rules, &v, &p->why);
                 if (r < 0)
                         return r;
                 Verdict **l = reallocarray(p->list, p->n + 1, sizeof(Verdict *));
@@ -377,9 +377,10 @@ static int parse_end(StateParse *p, const char *end) {
         return 0;
 }
 
-int state_parse(const char *text, size_t size, Verdict ***ret, size_t *ret_n, char **ret_error) {
+int state_parse(const char *text, size_t size, const ReceiverRules *rules, Verdict ***ret, size_t *ret_n,
+                char **ret_error) {
         _cleanup_free_ char *copy = NULL;
-        StateParse p = {};
+        StateParse p = { .rules = rules };
         char *end = NULL;
         int r;
 
@@ -431,7 +432,7 @@ int state_save(const char *dir, Verdict * const *v, size_t n) {
         return write_file_atomic(dir, STATE_FILE_NAME, text, size, 0600);
 }
 
-int state_load(const char *dir, Verdict ***ret, size_t *ret_n) {
+int state_load(const char *dir, const ReceiverRules *rules, Verdict ***ret, size_t *ret_n) {
         _cleanup_free_ char *path = NULL, *text = NULL, *error = NULL;
         struct stat st;
         ssize_t k;
@@ -462,7 +463,7 @@ int state_load(const char *dir, Verdict ***ret, size_t *ret_n) {
                 error = strdup("short read");
                 goto aside;
         }
-        r = state_parse(text, (size_t) k, ret, ret_n, &error);
+        r = state_parse(text, (size_t) k, rules, ret, ret_n, &error);
         if (r == -ENOMEM)
                 return r;
         if (r >= 0)

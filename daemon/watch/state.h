@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "receivers-predict.h"
 #include "verdict.h"
 
 /* The verdicts of watched addresses, persisted across restarts in
@@ -20,12 +21,15 @@
 #define STATE_ENTRIES_MAX 131072U
 
 int state_format(Verdict * const *v, size_t n, char **ret, size_t *ret_size);
-int state_parse(const char *text, size_t size, Verdict ***ret, size_t *ret_n, char **ret_error);
+/* rules: the receivers' rule files the predictions are made with (NULL:
+ * estimated), as for a fresh verdict. */
+int state_parse(const char *text, size_t size, const ReceiverRules *rules, Verdict ***ret, size_t *ret_n,
+                char **ret_error);
 
 /* Write atomically: temp file, fsync, rename, fsync of the directory. */
 int state_save(const char *dir, Verdict * const *v, size_t n);
 /* Load; a missing file gives nothing. A corrupt or foreign file is renamed
  * aside (verdicts.corrupt-TIMESTAMP) with a warning and gives nothing. */
-int state_load(const char *dir, Verdict ***ret, size_t *ret_n);
+int state_load(const char *dir, const ReceiverRules *rules, Verdict ***ret, size_t *ret_n);
 
 void verdicts_free(Verdict **v, size_t n);

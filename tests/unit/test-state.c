@@ -49,7 +49,7 @@ static void test_round_trip(void **state) {
         assert_int_equal(strv_extend(&in[1]->authority->nameservers, "ns.classless.test"), 0);
 
         assert_int_equal(state_format(in, 2, &text, &size), 0);
-        assert_int_equal(state_parse(text, size, &out, &n, &error), 0);
+        assert_int_equal(state_parse(text, size, NULL, &out, &n, &error), 0);
         assert_null(error);
         assert_int_equal(n, 2);
         for (size_t i = 0; i < 2; i++) {
@@ -79,7 +79,7 @@ static void test_round_trip(void **state) {
         for (size_t cut = 0; cut < size; cut++) {
                 Verdict **v = NULL;
                 char *e = NULL;
-                if (state_parse(text, cut, &v, &n, &e) >= 0)
+                if (state_parse(text, cut, NULL, &v, &n, &e) >= 0)
                         fail_msg("accepted the first %zu of %zu bytes", cut, size);
                 assert_non_null(e);
                 free(e);
@@ -125,7 +125,7 @@ static void test_malformed(void **state) {
                 Verdict **v = NULL;
                 char *error = NULL;
                 size_t n;
-                if (state_parse(bad[i], strlen(bad[i]), &v, &n, &error) >= 0)
+                if (state_parse(bad[i], strlen(bad[i]), NULL, &v, &n, &error) >= 0)
                         fail_msg("accepted malformed state #%zu", i);
                 assert_non_null(error);
                 free(error);
@@ -135,7 +135,7 @@ static void test_malformed(void **state) {
                 static const char good[] = "ptrwatch-state 1\n192.0.2.1\tpass\t\t\t\t1\t1\t2\tcaf\\xc3\\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7\nend 1\n";
                 Verdict **v = NULL;
                 size_t n = 0;
-                assert_int_equal(state_parse(good, strlen(good), &v, &n, NULL), 0);
+                assert_int_equal(state_parse(good, strlen(good), NULL, &v, &n, NULL), 0);
                 assert_int_equal(n, 1);
                 assert_string_equal(v[0]->message, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7");
                 verdicts_free(v, n);
@@ -146,12 +146,12 @@ static void test_malformed(void **state) {
                 static const char v2[] = "ptrwatch-state 2\n192.0.2.1\tpass\t\tmail.example.test\tmail.example.test\tmail.example.test\t1\t1\t2\t3\t2.0.192.in-addr.arpa,noc.team@isp.example,0,-,ns1.isp.example,ns2.isp.example\tm\nend 1\n";
                 Verdict **v = NULL;
                 size_t n = 0;
-                assert_int_equal(state_parse(v1, strlen(v1), &v, &n, NULL), 0);
+                assert_int_equal(state_parse(v1, strlen(v1), NULL, &v, &n, NULL), 0);
                 assert_int_equal(n, 1);
                 assert_null(v[0]->helo);
                 assert_int_equal(v[0]->expires_at, 2);
                 verdicts_free(v, n);
-                assert_int_equal(state_parse(v2, strlen(v2), &v, &n, NULL), 0);
+                assert_int_equal(state_parse(v2, strlen(v2), NULL, &v, &n, NULL), 0);
                 assert_string_equal(v[0]->helo[0], "mail.example.test");
                 assert_int_equal(v[0]->expires_at, 2);
                 assert_int_equal(v[0]->helo_dns, 3);
@@ -169,7 +169,7 @@ static void test_malformed(void **state) {
         Verdict **v = NULL;
         char *error = NULL;
         size_t n;
-        assert_true(state_parse("ptrwatch-state 1\n\0end 0\n", 24, &v, &n, &error) < 0);
+        assert_true(state_parse("ptrwatch-state 1\n\0end 0\n", 24, NULL, &v, &n, &error) < 0);
         free(error);
 }
 
@@ -182,11 +182,11 @@ static void test_save_load_and_aside(void **state) {
 
         assert_non_null(mkdtemp(dir));
         /* nothing there: nothing loaded, no error */
-        assert_int_equal(state_load(dir, &out, &n), 0);
+        assert_int_equal(state_load(dir, NULL, &out, &n), 0);
         assert_int_equal(n, 0);
 
         assert_int_equal(state_save(dir, in, 1), 0);
-        assert_int_equal(state_load(dir, &out, &n), 0);
+        assert_int_equal(state_load(dir, NULL, &out, &n), 0);
         assert_int_equal(n, 1);
         verdicts_free(out, n);
 
@@ -195,7 +195,7 @@ static void test_save_load_and_aside(void **state) {
         f = fopen(path, "we");
         fputs("ptrwatch-state 1\n192.0.2.10\tpa", f);
         fclose(f);
-        assert_int_equal(state_load(dir, &out, &n), 0);
+        assert_int_equal(state_load(dir, NULL, &out, &n), 0);
         assert_int_equal(n, 0);
         assert_int_equal(access(path, F_OK), -1);
         snprintf(path, sizeof path, "%s/verdicts.corrupt-*", dir);
