@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "regex-literal.h"
 #include "sa-rules.h"
 #include "strv.h"
 
@@ -57,6 +58,8 @@ typedef struct SaRule {
         SaHeader header;
         bool negate;            /* !~ */
         pcre2_code *re;
+        char *prefilter;        /* what every match of re contains (regex-literal.h), or NULL */
+        bool caseless;
         char *expr;             /* a meta's expression */
         double score;
         bool scored;
@@ -69,6 +72,7 @@ struct SaRules {
         size_t n, allocated;
         char **plugins;         /* loadplugin'ed */
         char *source;
+        bool no_prefilter;      /* sa_rules_set_prefilter() */
         size_t *scoring;        /* the evaluable scoring rules, in name order */
         size_t n_scoring;
 };
@@ -77,6 +81,7 @@ static void rule_done(SaRule *r) {
         free(r->name);
         free(r->expr);
         free(r->where);
+        free(r->prefilter);
         pcre2_code_free(r->re);
 }
 
@@ -138,8 +143,8 @@ static SaRule *rule_get(SaRules *s, const char *name) {
 /* ---- parsing one line ---- */
 
 /* "/re/flags" or "m{re}flags" (any delimiter; brackets pair): the PCRE2
- * code, as Perl reads the pattern. */
-static pcre2_code *compile_regex(const char *p, const char **why) {
+ * code, as Perl reads the pattern, into r with its required literal. */
+static int compile_regex(SaRule *r, const char *p, const char **why) {
         char open = '/', close = '/';
         uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;    /* a pattern that is not UTF-8 fails to compile */
         const char *start, *end;
@@ -152,13 +157,13 @@ static pcre2_code *compile_regex(const char *p, const char **why) {
                 p++;
         }
         if (*p != open)
-                return *why = "no regular expression", NULL;
+                return *why = "no regular expression", -EINVAL;
         start = ++p;
         for (end = start; *end && *end != close; end++)
                 if (*end == '\\' && end[1])
                         end++;
         if (*end != close)
-                return *why = "an unterminated regular expression", NULL;
+                return *why = "an unterminated regular expression", -EINVAL;
         for (const char *f = end + 1; *f && !isspace((unsigned char) *f); f++)
                 switch (*f) {
                 case 'i': options |= PCRE2_CASELESS; break;
@@ -167,10 +172,13 @@ static pcre2_code *compile_regex(const char *p, const char **why) {
                 case 'x': options |= PCRE2_EXTENDED; break;
                 default: break;         /* g, o: nothing for a match */
                 }
-        pcre2_code *re = pcre2_compile((PCRE2_SPTR) start, (PCRE2_SIZE) (end - start), options, &error, &offset, NULL);
-        if (!re)
-                *why = "a regular expression PCRE2 does not compile";
-        return re;
+        r->re = pcre2_compile((PCRE2_SPTR) start, (PCRE2_SIZE) (end - start), options, &error, &offset, NULL);
+        if (!r->re)
+                return *why = "a regular expression PCRE2 does not compile", -EINVAL;
+        r->caseless = options & PCRE2_CASELESS;
+        if (!(options & PCRE2_EXTENDED))
+                r->prefilter = regex_prefilter(start, (size_t) (end - start), r->caseless);
+        return 0;
 }
 
 static int parse_header(SaRules *s, char *rest, const char *where, const char **why) {
@@ -205,9 +213,9 @@ static int parse_header(SaRules *s, char *rest, const char *where, const char **
         r->negate = op[0] == '!';
         op += 2;
         op += strspn(op, " \t");
-        r->re = compile_regex(op, why);
-        if (!r->re)
-                return -EINVAL;
+        int k = compile_regex(r, op, why);
+        if (k < 0)
+                return k;
         r->kind = SA_HEADER;
         r->header = h;
         return 0;
@@ -535,6 +543,9 @@ int sa_rules_load(const char *rules_dir, const char *site_dir, SaRules **ret, un
 typedef struct EvalRun {
         const SaRules *rules;
         const char *text[_SA_HEADER_MAX];
+        size_t text_len[_SA_HEADER_MAX];
+        const char *lower[_SA_HEADER_MAX];      /* lower-cased, for caseless literals */
+        bool ascii[_SA_HEADER_MAX];
         const SaEval *evals;
         size_t n_evals;
         int8_t *value;          /* per rule: -1 not yet */
@@ -648,8 +659,12 @@ static double rule_value(EvalRun *e, size_t i, unsigned depth) {
         double v = 0;
         switch (r->kind) {
         case SA_HEADER: {
-                const char *t = e->text[r->header];
-                int m = pcre2_match(r->re, (PCRE2_SPTR) t, strlen(t), 0, 0, e->match, NULL);
+                SaHeader h = r->header;
+                int m = PCRE2_ERROR_NOMATCH;
+                if (e->rules->no_prefilter ||
+                    regex_prefilter_possible(r->prefilter, r->caseless, e->text[h], e->text_len[h], e->lower[h],
+                                             e->ascii[h]))
+                        m = pcre2_match(r->re, (PCRE2_SPTR) e->text[h], e->text_len[h], 0, 0, e->match, NULL);
                 v = (m >= 0) != r->negate;
                 break;
         }
@@ -691,9 +706,25 @@ static void relay_texts(const SaRelay *relay, char *line, size_t line_size, char
                  relay->helo ?: "unknown", *relay->rdns ? relay->rdns : "unknown", relay->ip);
 }
 
+/* Lower-case text into buf; whether it is all ASCII. */
+static bool lower_ascii(const char *text, char *buf, size_t size) {
+        bool ascii = true;
+        size_t i;
+        for (i = 0; text[i] && i + 1 < size; i++) {
+                ascii = ascii && !((unsigned char) text[i] & 0x80);
+                buf[i] = (char) tolower((unsigned char) text[i]);
+        }
+        buf[i] = 0;
+        return ascii;
+}
+
+void sa_rules_set_prefilter(SaRules *s, bool on) {
+        s->no_prefilter = !on;
+}
+
 int sa_rules_evaluate(const SaRules *s, const SaRelay *relay, const SaEval *evals, size_t n_evals,
                       sa_hit_t hit, void *userdata) {
-        char line[1024], received[1024];
+        char line[1024], received[1024], line_lower[1024], received_lower[1024];
         EvalRun e = { .rules = s, .evals = evals, .n_evals = n_evals };
         int r = 0;
 
@@ -703,6 +734,13 @@ int sa_rules_evaluate(const SaRules *s, const SaRelay *relay, const SaEval *eval
         e.text[SA_RELAYS_UNTRUSTED] = e.text[SA_RELAYS_EXTERNAL] = line;
         e.text[SA_RELAYS_TRUSTED] = e.text[SA_RELAYS_INTERNAL] = "";
         e.text[SA_RECEIVED] = received;
+        bool line_ascii = lower_ascii(line, line_lower, sizeof line_lower);
+        bool received_ascii = lower_ascii(received, received_lower, sizeof received_lower);
+        for (SaHeader h = 0; h < _SA_HEADER_MAX; h++) {
+                e.text_len[h] = strlen(e.text[h]);
+                e.lower[h] = e.text[h] == line ? line_lower : e.text[h] == received ? received_lower : "";
+                e.ascii[h] = e.text[h] == line ? line_ascii : e.text[h] == received ? received_ascii : true;
+        }
         e.value = malloc(s->n);
         e.match = pcre2_match_data_create(32, NULL);
         if (!e.value || !e.match) {

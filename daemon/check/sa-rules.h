@@ -46,5 +46,9 @@ typedef struct SaEval {
         const char *name;
         bool value;
 } SaEval;
+/* Whether a header rule is matched only on a relay line that has the
+ * literals every match of its pattern holds (regex-literal.h; on by
+ * default): off, for tests that compare. */
+void sa_rules_set_prefilter(SaRules *r, bool on);
 int sa_rules_evaluate(const SaRules *r, const SaRelay *relay, const SaEval *evals, size_t n_evals,
                       sa_hit_t hit, void *userdata);
