@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -59,12 +61,56 @@ static const char *rules_key(Receiver r) {
         return r == RECEIVER_RSPAMD ? "symbols" : "rules";
 }
 
+/* Predictions are made once and never changed after: copies share them,
+ * counted, and the daemon interns them (predictions_intern()), so that
+ * the many addresses with the same predictions hold one copy. */
+typedef struct PredictionSet {
+        unsigned n_ref;
+        bool interned;
+        uint64_t hash;
+        struct PredictionSet *next;     /* in its bucket of the intern table */
+        Prediction p[_RECEIVER_MAX];
+} PredictionSet;
+
+static struct {
+        PredictionSet **buckets;
+        size_t n_buckets, n;
+} interned;
+
+static PredictionSet *set_of(const Prediction *p) {
+        return (PredictionSet *) (void *) ((char *) p - offsetof(PredictionSet, p));
+}
+
 Prediction *predictions_new(void) {
-        return calloc(_RECEIVER_MAX, sizeof(Prediction));
+        PredictionSet *s = calloc(1, sizeof(PredictionSet));
+
+        if (!s)
+                return NULL;
+        s->n_ref = 1;
+        return s->p;
+}
+
+static void intern_remove(PredictionSet *s) {
+        PredictionSet **b = &interned.buckets[s->hash % interned.n_buckets];
+        while (*b != s)
+                b = &(*b)->next;
+        *b = s->next;
+        if (--interned.n == 0) {
+                free(interned.buckets);
+                interned.buckets = NULL;
+                interned.n_buckets = 0;
+        }
 }
 
 Prediction *predictions_free(Prediction *p) {
-        for (size_t i = 0; p && i < _RECEIVER_MAX; i++) {
+        if (!p)
+                return NULL;
+        PredictionSet *s = set_of(p);
+        if (--s->n_ref > 0)
+                return NULL;
+        if (s->interned)
+                intern_remove(s);
+        for (size_t i = 0; i < _RECEIVER_MAX; i++) {
                 free(p[i].reply);
                 free(p[i].note);
                 strv_free(p[i].rules);
@@ -73,30 +119,94 @@ Prediction *predictions_free(Prediction *p) {
                 free(p[i].source);
                 strv_free(p[i].matched);
         }
-        free(p);
+        free(s);
         return NULL;
 }
 
-static int dup_or_null(char **dst, const char *src) {
-        *dst = NULL;
-        return !src || (*dst = strdup(src)) ? 0 : -ENOMEM;
+Prediction *predictions_copy(const Prediction *p) {
+        if (!p)
+                return NULL;
+        set_of(p)->n_ref++;
+        return (Prediction *) p;
 }
 
-Prediction *predictions_copy(const Prediction *p) {
-        Prediction *c;
+static uint64_t hash_string(uint64_t h, const char *s) {
+        for (; s && *s; s++)
+                h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;      /* FNV-1a */
+        return (h ^ 0xff) * 0x100000001b3ULL;   /* the end of a string: "a","bc" is not "ab","c" */
+}
 
-        if (!p || !(c = predictions_new()))
-                return NULL;
+static uint64_t predictions_hash(const Prediction *p) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+
         for (size_t i = 0; i < _RECEIVER_MAX; i++) {
-                c[i] = (Prediction) { .known = p[i].known, .action = p[i].action, .score = p[i].score };
-                if (dup_or_null(&c[i].reply, p[i].reply) < 0 || dup_or_null(&c[i].note, p[i].note) < 0 ||
-                    dup_or_null(&c[i].version, p[i].version) < 0 || dup_or_null(&c[i].basis, p[i].basis) < 0 ||
-                    dup_or_null(&c[i].source, p[i].source) < 0 ||
-                    (p[i].rules && !(c[i].rules = strv_copy(p[i].rules))) ||
-                    (p[i].matched && !(c[i].matched = strv_copy(p[i].matched))))
-                        return predictions_free(c);
+                h = (h ^ (uint64_t) (p[i].known * 8 + p[i].action)) * 0x100000001b3ULL;
+                h = (h ^ (uint64_t) (p[i].score * 100)) * 0x100000001b3ULL;
+                h = hash_string(hash_string(hash_string(h, p[i].reply), p[i].note), p[i].source);
+                for (char **r = p[i].rules; r && *r; r++)
+                        h = hash_string(h, *r);
+                for (char **m = p[i].matched; m && *m; m++)
+                        h = hash_string(h, *m);
         }
-        return c;
+        return h;
+}
+
+static bool same(const char *a, const char *b) {
+        return a == b || (a && b && streq(a, b));
+}
+
+static bool predictions_equal(const Prediction *a, const Prediction *b) {
+        for (size_t i = 0; i < _RECEIVER_MAX; i++)
+                if (a[i].known != b[i].known || a[i].action != b[i].action || a[i].score != b[i].score ||
+                    !same(a[i].reply, b[i].reply) || !same(a[i].note, b[i].note) ||
+                    !same(a[i].version, b[i].version) || !same(a[i].basis, b[i].basis) ||
+                    !same(a[i].source, b[i].source) || !strv_equal(a[i].rules, b[i].rules) ||
+                    !strv_equal(a[i].matched, b[i].matched))
+                        return false;
+        return true;
+}
+
+static void intern_grow(void) {
+        size_t n = interned.n_buckets ? interned.n_buckets * 2 : 64;
+        PredictionSet **b = calloc(n, sizeof(PredictionSet *));
+
+        if (!b)
+                return;         /* longer chains, still correct */
+        for (size_t i = 0; i < interned.n_buckets; i++)
+                for (PredictionSet *s = interned.buckets[i], *next; s; s = next) {
+                        next = s->next;
+                        s->next = b[s->hash % n];
+                        b[s->hash % n] = s;
+                }
+        free(interned.buckets);
+        interned.buckets = b;
+        interned.n_buckets = n;
+}
+
+Prediction *predictions_intern(Prediction *p) {
+        if (!p || set_of(p)->interned)
+                return p;
+        PredictionSet *s = set_of(p);
+        s->hash = predictions_hash(p);
+        if (interned.n_buckets > 0)
+                for (PredictionSet *o = interned.buckets[s->hash % interned.n_buckets]; o; o = o->next)
+                        if (o->hash == s->hash && predictions_equal(o->p, p)) {
+                                predictions_free(p);
+                                return predictions_copy(o->p);
+                        }
+        if (interned.n >= interned.n_buckets)
+                intern_grow();
+        if (interned.n_buckets == 0)
+                return p;       /* no memory for the table: not shared */
+        s->interned = true;
+        s->next = interned.buckets[s->hash % interned.n_buckets];
+        interned.buckets[s->hash % interned.n_buckets] = s;
+        interned.n++;
+        return p;
+}
+
+size_t predictions_interned(void) {
+        return interned.n;
 }
 
 /* The reply's code ("450 4.7.25 …" → 450), 0 without one. */

@@ -46,10 +46,16 @@ typedef struct Prediction {
         char **matched;         /* with "rules": each hit as "RULE FILE:LINE" */
 } Prediction;
 
-/* An array of _RECEIVER_MAX. */
+/* An array of _RECEIVER_MAX, filled by its maker and never changed after:
+ * a copy is the same array, counted; free drops one reference. */
 Prediction *predictions_new(void);
 Prediction *predictions_free(Prediction *p);
 Prediction *predictions_copy(const Prediction *p);
+/* The one array equal to p, shared with every holder of an equal one
+ * (p's reference passes to it): the daemon holds each distinct set of
+ * predictions once, however many addresses share it. */
+Prediction *predictions_intern(Prediction *p);
+size_t predictions_interned(void);      /* how many distinct sets are held */
 
 const char *receiver_to_string(Receiver r);
 int receiver_from_string(const char *s);

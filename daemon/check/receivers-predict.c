@@ -513,7 +513,7 @@ int receivers_predict(Verdict *v, const ReceiverRules *rules) {
                         return r;
                 }
         }
-        v->receivers = p;
+        v->receivers = predictions_intern(p);  /* most addresses share theirs with many */
         return 0;
 }
 

@@ -232,6 +232,17 @@ class Client:
     def verdicts(self):
         return self.call("GetVerdicts")[0]
 
+    def all_verdicts(self):
+        """Every watched verdict, a ListVerdicts page at a time, as the
+        client reads them (GetVerdicts refuses beyond one reply's worth)."""
+        verdicts, total = [], None
+        while total is None or len(verdicts) < total:
+            total, page = self.call("ListVerdicts", (len(verdicts), 4096, 0), "(ttt)")
+            if not page:
+                break
+            verdicts += page
+        return verdicts
+
     def refresh(self):
         return self.call("Refresh", timeout=60)
 
