@@ -45,7 +45,7 @@ def queries(world):
     return int(world.unbound.stats().get("total.num.queries", 0))
 
 
-def bulk_once(world, v4, v6, runs, with_adns):
+def bulk_once(world, v4, v6, runs, with_adns, adns_target):
     """ptrwatchd --check with nothing but Servers= configured, against
     getdns_query on the same queries (and adnshost)."""
     addresses = v4 + v6
@@ -114,16 +114,16 @@ def bulk_once(world, v4, v6, runs, with_adns):
         adns_best = min(best["adns-default"], best["adns-large"])
         r = best["ptrwatchd"] / adns_best
         row(f"bulk check, {n} addresses, defaults, against adns (warm)", f"{best['ptrwatchd']:.2f} s",
-            f"adnshost -i {adns_best:.2f} s (default buffer {best['adns-default']:.2f} s)", f"{r:.2f}x", "(reported)",
-            True)
+            f"adnshost -i {adns_best:.2f} s (default buffer {best['adns-default']:.2f} s)", f"{r:.2f}x",
+            f"<= {adns_target:.1f}x" if adns_target else "(reported)", r <= adns_target if adns_target else True)
     return {"cold": cold, "counts": counts, "best": best}
 
 
 def bulk(world, v4, v6, runs):
     """At 4,096 + 409 addresses and at the full size."""
     if len(v4) > 4096:
-        bulk_once(world, v4[:4096], v6[:409], runs, False)
-    return bulk_once(world, v4, v6, runs, True)
+        bulk_once(world, v4[:4096], v6[:409], runs, True, 3.0)
+    return bulk_once(world, v4, v6, runs, True, None)
 
 
 def daemon(world, bus, watch, name):
