@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "address.h"
 #include "authority.h"
@@ -66,6 +67,7 @@ typedef struct Verdict {
         bool stale;
         bool watched;
         bool resolver_stale;            /* a fail the zone's own servers no longer give */
+        uint32_t predicted_with;        /* daemon: the generation of the rule files receivers came from */
         usec_t resolver_expires_at;     /* CLOCK_REALTIME: when the resolver's copy goes */
 } Verdict;
 

@@ -171,7 +171,7 @@ static int check_settle(Check *k, Verdict **v) {
         second->ttl = VERDICT_RETRY_MIN_USEC;
         second->expires_at = second->checked_at + second->ttl;
         /* a temperror's predictions: only what rests on the same DNS */
-        return receivers_predict(second, k->checker->policy->rules);
+        return receivers_predict(second, k->checker->policy->rules, NULL);
 }
 
 /* The verdict is made: to the caller, and the check goes. */

@@ -248,7 +248,7 @@ int verdict_evaluate(const Address *a,
         if (r >= 0)
                 r = evaluate_helo(v, helo, n_helo, p);
         if (r >= 0)
-                r = receivers_predict(v, p->rules);
+                r = receivers_predict(v, p->rules, p->current ? p->current(a, p->current_userdata) : NULL);
         if (r < 0)
                 return r;
 

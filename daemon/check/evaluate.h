@@ -15,6 +15,10 @@ typedef struct VerdictPolicy {
         usec_t min_ttl;
         usec_t max_ttl;
         const ReceiverRules *rules;     /* the receivers' own rule files; NULL: estimated */
+        /* The verdict held for an address, which a new one replaces (its
+         * predictions may be shared: receivers_predict()), or NULL. */
+        const Verdict *(*current)(const Address *a, void *userdata);
+        void *current_userdata;
 } VerdictPolicy;
 
 /* Decide the verdict for address a from the PTR reply and one forward reply

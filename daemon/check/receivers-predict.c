@@ -33,6 +33,7 @@ typedef struct Seen {
 struct ReceiverRules {
         SaRules *sa;
         RspamdRules *rspamd;
+        uint32_t generation;    /* one for each load: predictions made with other files are not reused */
 };
 
 typedef int (*predict_t)(const Seen *s, Prediction *p);
@@ -494,7 +495,23 @@ static void seen_from_verdict(const Verdict *v, const ReceiverRules *rules, Seen
         }
 }
 
-int receivers_predict(Verdict *v, const ReceiverRules *rules) {
+/* Whether the predictions made for like are those of v: made with the same
+ * rule files from the same facts (all that seen_from_verdict() and the
+ * predictors read). */
+static bool predicted_alike(const Verdict *v, const Verdict *like, uint32_t generation) {
+        const char *first = v->ptr ? v->ptr[0] : NULL, *like_first = like->ptr ? like->ptr[0] : NULL;
+        const char *helo = v->helo ? v->helo[0] : NULL, *like_helo = like->helo ? like->helo[0] : NULL;
+
+        return like->receivers && like->predicted_with == generation && like->kind == v->kind &&
+                like->reasons == v->reasons && like->helo_dns == v->helo_dns &&
+                address_equal(&like->address, &v->address) &&
+                (first == like_first || (first && like_first && streq(first, like_first))) &&
+                (helo == like_helo || (helo && like_helo && streq(helo, like_helo))) &&
+                (!first || strv_contains(v->confirmed, first) == strv_contains(like->confirmed, first));
+}
+
+int receivers_predict(Verdict *v, const ReceiverRules *rules, const Verdict *like) {
+        uint32_t generation = rules ? rules->generation : 0;
         Prediction *p;
         Seen s;
         int r;
@@ -502,6 +519,11 @@ int receivers_predict(Verdict *v, const ReceiverRules *rules) {
         v->receivers = predictions_free(v->receivers);
         if (v->kind == VERDICT_UNKNOWN)
                 return 0;
+        v->predicted_with = generation;
+        if (like && predicted_alike(v, like, generation)) {
+                v->receivers = predictions_copy(like->receivers);      /* a refresh that found the same */
+                return 0;
+        }
         p = predictions_new();
         if (!p)
                 return -ENOMEM;
@@ -521,12 +543,14 @@ int receivers_predict(Verdict *v, const ReceiverRules *rules) {
 
 int receiver_rules_load(const char *spamassassin_dir, const char *rspamd_plugin, ReceiverRules **ret) {
         _cleanup_free_ char *first_bad = NULL, *first_bad_rspamd = NULL;
+        static uint32_t generations;
         ReceiverRules *rules = calloc(1, sizeof(ReceiverRules));
         unsigned bad = 0, bad_rspamd = 0;
         int r;
 
         if (!rules)
                 return -ENOMEM;
+        rules->generation = ++generations ?: ++generations;     /* never 0: the estimates' */
         r = sa_rules_load(spamassassin_dir, NULL, &rules->sa, &bad, &first_bad);
         if (r < 0) {
                 free(rules);

@@ -18,8 +18,10 @@ static inline void receiver_rules_freep(ReceiverRules **r) {
  * name v->helo[0], from what the verdict knows (the PTR names in the order
  * the resolver gave them, which confirm, v->helo_dns): fills v->receivers.
  * One table of receivers (receivers-predict.c), each row naming its source.
- * rules: NULL estimates. Pure. */
-int receivers_predict(Verdict *v, const ReceiverRules *rules);
+ * rules: NULL estimates. like: the verdict v replaces, or NULL: when its
+ * predictions were made with the same rule files from the same facts, v
+ * shares them instead of evaluating the rules again. Pure. */
+int receivers_predict(Verdict *v, const ReceiverRules *rules, const Verdict *like);
 
 /* Where each prediction comes from, for the README and explain. */
 const char *receiver_source(Receiver r);

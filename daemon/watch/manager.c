@@ -33,6 +33,14 @@ static int engine_new(Manager *m, const Config *c, Resolver **ret_resolver, Chec
         return 0;
 }
 
+/* The verdict a new one for a replaces: a refresh that finds the same
+ * facts shares its predictions (VerdictPolicy.current). */
+static const Verdict *current_verdict(const Address *a, void *userdata) {
+        Manager *m = userdata;
+        Entry *e = cache_get(&m->cache, a);
+        return e ? e->definitive : NULL;
+}
+
 /* The verdict policy and the HELO names of the configuration. */
 static int manager_apply_policy(Manager *m) {
         const Config *c = &m->config;
@@ -51,7 +59,8 @@ static int manager_apply_policy(Manager *m) {
         m->receiver_rules = rules;
         strv_free(m->helo_names);
         m->helo_names = helo;
-        m->policy = (VerdictPolicy) { .min_ttl = c->min_ttl, .max_ttl = c->max_ttl, .rules = rules };
+        m->policy = (VerdictPolicy) { .min_ttl = c->min_ttl, .max_ttl = c->max_ttl, .rules = rules,
+                                      .current = current_verdict, .current_userdata = m };
         return 0;
 }
 

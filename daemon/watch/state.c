@@ -277,7 +277,7 @@ static int parse_entry(char *line, int version, const ReceiverRules *rules, Verd
         if (!v->message)
                 return -ENOMEM;
         /* the predictions are not stored: made again from what is */
-        k = receivers_predict(v, rules);
+        k = receivers_predict(v, rules, NULL);
         if (k < 0)
                 return k;
         v->watched = true;

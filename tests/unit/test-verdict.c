@@ -500,8 +500,68 @@ static void test_copy(void **state) {
         dns_reply_done(&f);
 }
 
+static const Verdict *held;
+
+static const Verdict *current_held(const Address *a, void *userdata) {
+        return held;
+}
+
+/* A verdict made from the same facts as the one it replaces shares its
+ * predictions instead of evaluating the receivers' rules again; any
+ * difference in those facts, or in the rule files, evaluates them again. */
+static void test_predictions_reused(void **state) {
+        DnsReply ptr = ptr_answer(900, "mail.example.test", NULL), other = ptr_answer(900, "other.example.test", NULL);
+        DnsReply f = fwd_answer(600, "192.0.2.10"), g = fwd_answer(600, "192.0.2.99");
+        DnsReply *fwd[] = { &f }, *wrong[] = { &g };
+        VerdictPolicy p = policy;
+        Verdict *v, *like;
+
+        p.current = current_held;
+        like = evaluate("192.0.2.10", NULL, &ptr, fwd);
+        assert_non_null(like->receivers);
+        /* a marker no evaluation makes: shared or not is plain to see */
+        like->receivers = predictions_free(like->receivers);
+        like->receivers = predictions_new();
+        assert_non_null(like->receivers);
+        like->receivers[RECEIVER_GMAIL] = (Prediction) { .known = true, .note = strdup("marker") };
+        held = like;
+
+        v = evaluate("192.0.2.10", &p, &ptr, fwd);
+        assert_ptr_equal(v->receivers, like->receivers);
+        assert_string_equal(v->receivers[RECEIVER_GMAIL].note, "marker");
+        verdict_free(v);
+
+        v = evaluate("192.0.2.10", &p, &other, fwd);           /* another name */
+        assert_ptr_not_equal(v->receivers, like->receivers);
+        verdict_free(v);
+        v = evaluate("192.0.2.10", &p, &ptr, wrong);           /* the same name, no longer confirming */
+        assert_ptr_not_equal(v->receivers, like->receivers);
+        assert_int_equal(v->kind, VERDICT_FAIL);
+        verdict_free(v);
+        v = evaluate("192.0.2.11", &p, &ptr, fwd);             /* another address */
+        assert_ptr_not_equal(v->receivers, like->receivers);
+        verdict_free(v);
+        like->predicted_with = 7;                               /* other rule files */
+        v = evaluate("192.0.2.10", &p, &ptr, fwd);
+        assert_ptr_not_equal(v->receivers, like->receivers);
+        verdict_free(v);
+        like->predicted_with = 0;
+        HeloAnswers helo = { .name = "mail.example.test" };     /* a HELO name now */
+        v = evaluate_full("192.0.2.10", &p, &helo, 1, &ptr, fwd);
+        assert_ptr_not_equal(v->receivers, like->receivers);
+        verdict_free(v);
+
+        held = NULL;
+        verdict_free(like);
+        dns_reply_done(&ptr);
+        dns_reply_done(&other);
+        dns_reply_done(&f);
+        dns_reply_done(&g);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_predictions_reused),
                 cmocka_unit_test(test_temporary_ptr),
                 cmocka_unit_test(test_no_ptr),
                 cmocka_unit_test(test_pass_and_ttl),
