@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@ int bus_dict_open_entry(sd_bus_message *m, const char *key, const char *sig) {
         int r = sd_bus_message_open_container(m, 'e', "sv");
 
         if (r >= 0)
-                r = sd_bus_message_append(m, "s", key);
+                r = sd_bus_message_append_basic(m, 's', key);
         return r < 0 ? r : sd_bus_message_open_container(m, 'v', sig);
 }
 
@@ -27,11 +28,40 @@ int bus_dict_append(sd_bus_message *m, const char *key, const char *sig, ...) {
         int r;
 
         r = bus_dict_open_entry(m, key, sig);
-        if (r >= 0) {
-                va_start(ap, sig);
-                r = sd_bus_message_appendv(m, sig, ap);
-                va_end(ap);
+        if (r < 0)
+                return r;
+        /* one basic value: sd_bus_message_append_basic(), without parsing a format */
+        va_start(ap, sig);
+        switch (sig[1] ? 0 : sig[0]) {
+        case 's':
+                r = sd_bus_message_append_basic(m, 's', va_arg(ap, const char *));
+                break;
+        case 'b':
+        case 'i': {
+                int i = va_arg(ap, int);
+                r = sd_bus_message_append_basic(m, sig[0], &i);
+                break;
         }
+        case 'u': {
+                uint32_t u = va_arg(ap, uint32_t);
+                r = sd_bus_message_append_basic(m, 'u', &u);
+                break;
+        }
+        case 't': {
+                uint64_t t = va_arg(ap, uint64_t);
+                r = sd_bus_message_append_basic(m, 't', &t);
+                break;
+        }
+        case 'd': {
+                double d = va_arg(ap, double);
+                r = sd_bus_message_append_basic(m, 'd', &d);
+                break;
+        }
+        default:
+                r = sd_bus_message_appendv(m, sig, ap);
+                break;
+        }
+        va_end(ap);
         return r < 0 ? r : bus_dict_close_entry(m);
 }
 

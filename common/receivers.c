@@ -309,7 +309,7 @@ static int append_one(sd_bus_message *m, Receiver r, const Prediction *p) {
 
         k = sd_bus_message_open_container(m, 'e', "sa{sv}");
         if (k >= 0)
-                k = sd_bus_message_append(m, "s", receiver_names[r]);
+                k = sd_bus_message_append_basic(m, 's', receiver_names[r]);
         if (k >= 0)
                 k = sd_bus_message_open_container(m, 'a', "{sv}");
         if (k >= 0 && !receiver_is_scoring(r))

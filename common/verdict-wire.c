@@ -129,28 +129,34 @@ static int append_bus_value(sd_bus_message *m, const WireKey *k, const Verdict *
         const char *reasons[_REASON_MAX + 1];
         char *empty[] = { NULL };
         char * const *l;
+        uint64_t t;
+        int b;
 
+        /* sd_bus_message_append_basic(): no format string to parse, per key of every reply */
         switch (k->type) {
         case WIRE_ADDRESS:
-                return sd_bus_message_append(m, "s", address_to_string(CFIELD(v, k, Address), buf));
+                return sd_bus_message_append_basic(m, 's', address_to_string(CFIELD(v, k, Address), buf));
         case WIRE_REVERSE_NAME:
                 address_reverse_name(CFIELD(v, k, Address), buf);
-                return sd_bus_message_append(m, "s", buf);
+                return sd_bus_message_append_basic(m, 's', buf);
         case WIRE_KIND:
-                return sd_bus_message_append(m, "s", verdict_kind_to_string(*CFIELD(v, k, VerdictKind)));
+                return sd_bus_message_append_basic(m, 's', verdict_kind_to_string(*CFIELD(v, k, VerdictKind)));
         case WIRE_REASONS:
                 return sd_bus_message_append_strv(m, reasons_to_strv(*CFIELD(v, k, unsigned), reasons));
         case WIRE_STRING:
-                return sd_bus_message_append(m, "s", *CFIELD(v, k, char *) ?: k->if_null);
+                return sd_bus_message_append_basic(m, 's', *CFIELD(v, k, char *) ?: k->if_null);
         case WIRE_STRV:
                 l = *CFIELD(v, k, char **);
                 return sd_bus_message_append_strv(m, (char **) (l ?: empty));
         case WIRE_SECONDS:
-                return sd_bus_message_append(m, "t", (uint64_t) (*CFIELD(v, k, usec_t) / USEC_PER_SEC));
+                t = *CFIELD(v, k, usec_t) / USEC_PER_SEC;
+                return sd_bus_message_append_basic(m, 't', &t);
         case WIRE_TIME:
-                return sd_bus_message_append(m, "t", (uint64_t) *CFIELD(v, k, usec_t));
+                t = *CFIELD(v, k, usec_t);
+                return sd_bus_message_append_basic(m, 't', &t);
         case WIRE_BOOL:
-                return sd_bus_message_append(m, "b", (int) *CFIELD(v, k, bool));
+                b = *CFIELD(v, k, bool);
+                return sd_bus_message_append_basic(m, 'b', &b);
         case WIRE_RECEIVERS:
                 return predictions_append_bus(m, *CFIELD(v, k, Prediction *));
         case WIRE_AUTHORITY:
