@@ -560,6 +560,7 @@ typedef struct Expr {
         const char *p;
         unsigned depth;
         bool bad;
+        unsigned skipping;      /* inside an operand && or || does not need: parsed, not evaluated */
 } Expr;
 
 static double expr_or(Expr *x);
@@ -599,6 +600,10 @@ static double expr_primary(Expr *x) {
                 len++;
         if (len == 0) {
                 x->bad = true;
+                return 0;
+        }
+        if (x->skipping) {
+                x->p += len;
                 return 0;
         }
         SaRule *r = rule_find(x->run->rules, x->p, len);
@@ -643,7 +648,12 @@ static double expr_binary(Expr *x, int level) {
                 if (!op || x->bad)
                         return v;
                 x->p += strlen(op);
-                v = apply(op, v, expr_binary(x, level + 1));
+                /* as Perl: the right of && and || only when the left leaves it open */
+                bool settled = (op[0] == '&' && v == 0) || (op[0] == '|' && v != 0);
+                x->skipping += settled;
+                double right = expr_binary(x, level + 1);
+                x->skipping -= settled;
+                v = settled ? (op[0] == '|') : apply(op, v, right);
         }
 }
 
