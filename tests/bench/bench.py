@@ -286,53 +286,71 @@ NOTES = """
 ## What is not met, why, and what would fix it
 
 Issue 26 (lean verdicts), measured on the same machine before and after, each figure beside
-its peer in one run: bulk 4,505 addresses 3.30x getdns_query -a -B -> 2.33x; 65,536
-watched, memory per address 1,996 B -> 908 B (target 1 KiB: met); the largest reply
-23.6 MB, 0.70 of dbus-daemon's limit -> 5.9 MB, 0.18 (a page is now 4,096 verdicts);
-Refresh() of 65,536 9.28 s -> 8.74 s (2.78x getdns_query -a -B). What each change did:
+its peer in one run: bulk 4,505 addresses 3.30x getdns_query -a -B -> 2.23x; 65,536
+watched, memory per address 1,996 B -> 908 B (target 1 KiB: met), Refresh() 9.28 s ->
+3.41 s (2.9x -> 1.16x getdns_query -a -B), the largest reply 23.6 MB, 0.70 of
+dbus-daemon's limit -> 5.9 MB, 0.18 (met); GetVerdicts of ten 3.36x -> 3.20x Peer.Ping.
+What each change did:
 
 - **A literal prefilter for SpamAssassin's relay rules** (`daemon/util/regex-literal.c`).
   perf of `ptrwatchd --check` on 4,505 addresses, before: `receivers_predict` 64 % of
   the run, `sa_rules_evaluate` 61 %, `pcre2_match` 55 % (of which 15 % is `memmove`: the
   interpreter copies a frame at every backtracking point of patterns such as
-  `^[^\\]]+ rdns=\\S*(?:cable|dsl|…)`). The 147 relay and Received rules cost 98 us per
+  `^[^\\]]+ rdns=\\S*(?:cable|dsl|…)`). The relay and Received rules cost 98 us per
   verdict; a rule is now matched only when the relay line holds what every match of it
   holds (a top-level run, or a group of plain alternatives such as `cable|dsl|dhcp`):
   45 us per verdict, bulk 0.69 s -> 0.47 s. Checked by a unit test that compares every
-  hit with and without it on 330 relays against SpamAssassin's own files.
+  hit with and without it on 330 relays against SpamAssassin's own files. Metas now leave
+  the right of `&&` and `||` unevaluated when the left settles them, as Perl does: 42 us.
 - **Predictions shared and interned** (`common/receivers.c`): counted, equal sets held
   once. 65,536 watched: 1,996 -> 908 B per address above a daemon watching 10.
+- **A verdict made from the same facts as the one it replaces shares its predictions**
+  (kind, reasons, first PTR name and whether it confirms, HELO name and its DNS facts,
+  the same load of the rule files): Refresh() of 65,536 unchanged addresses 8.74 s ->
+  3.41 s.
 - **A reply holds at most 4,096 verdicts**: with the predictions a verdict is about
   1,450 bytes on the bus.
+- **Values appended with `sd_bus_message_append_basic()`**: `sd_bus_message_appendv()`,
+  parsing a format per key, was 10 % of the daemon's time answering GetVerdicts; 3.36x ->
+  3.20x.
 
 Still missed, with what the profile names:
 
-- **Bulk against `getdns_query -a -B` (2.3x, target 1.0x) and adnshost (9x, target 3x).**
-  The SpamAssassin evaluation left is about 45 us x 4,505 = 0.2 s of the 0.47 s: the rules
-  that no literal rules out (addresses in names, `\\d+[^\\d\\s]+\\d+…`, and the
+- **Bulk against `getdns_query -a -B` (2.2x, target 1.0x) and adnshost (8.7x, target
+  3x).** The SpamAssassin evaluation left is about 42 us x 4,505 = 0.19 s of the 0.45 s:
+  the rules no literal rules out (addresses in names, `\\d+[^\\d\\s]+\\d+…`, and the
   `^[^\\]]+ rdns=` scans, 1.5-2.5 us each in the PCRE2 interpreter). Tried and measured:
-  PCRE2's DFA matcher (2x slower on these rules), reusing match data (no change). PCRE2's
-  JIT cuts it about 3x but needs writable executable memory, which the unit's
+  PCRE2's DFA matcher (2x slower on these rules), groups compiled not to capture (smaller
+  backtracking frames: no change), reusing match data (no change). PCRE2's JIT cuts it
+  about 3x but needs writable executable memory, which the unit's
   `MemoryDenyWriteExecute=yes` forbids; we keep the hardening. Less that evaluation the
-  run would be about 0.28 s, 1.4x (estimated), for the reasons measured before: getdns builds and frees a
-  dictionary per reply (most of both programs' instructions), ptrwatchd asks the A
-  question only once the PTR answer names it and confirms a fail by a second round, and
-  checks each reply's source (a `MSG_PEEK` and a `getsockopt()`). What would close it:
+  run would be about 0.26 s, 1.3x (estimated), for the reasons measured before: getdns
+  builds and frees a dictionary per reply (most of both programs' instructions),
+  ptrwatchd asks the A question only once the PTR answer names it and confirms a fail by
+  a second round, and checks each reply's source (a `MSG_PEEK` and a `getsockopt()`).
+  A first check has no earlier verdict to share predictions with. What would close it:
   compiling each relay rule into a matcher for the relay line's fields (the rdns= and
   helo= values) instead of the whole line, or PCRE2 JIT in a process without MDWE.
-- **Refresh() of 65,536 (2.8x getdns_query -a -B).** Every verdict is made again, and its
-  predictions evaluated again: 45 us x 65,536 = 2.9 s of the 8.7 s; the rest is the
-  getdns and verdict work above. What would close most of it: reusing a verdict's
-  predictions when the facts they follow from (kind, reasons, first PTR name and whether it
-  confirms, HELO and its DNS facts) are those of the verdict it replaces.
-- **D-Bus round trips (cached Check 1.26x Peer.Ping, target 1.10x; GetVerdicts of ten
-  3.36x, target 1.30x).** The receivers' predictions are ten dictionaries of up to nine
-  variant-boxed keys each in every verdict, most of what a verdict's reply builds. Building a
-  verdict's dictionary once and copying it with `sd_bus_message_copy()` was measured slower
-  before (the copy re-reads and re-checks every value). What would close it: sending
-  `receivers` as one JSON string per distinct set (now interned, so it could be built once),
-  which changes its D-Bus type from a{sa{sv}} to s for the Cockpit page, the client and
-  every test that reads it; or sd-bus appending a prebuilt body as bytes (no such call).
+- **Refresh() of 65,536 (1.16x getdns_query -a -B).** perf of the daemon during the
+  refresh (call graphs): 51 % in the kernel, of which sending on loopback 18 % (unbound's
+  receiving included) and `epoll_ctl()` 13 %: getdns opens a UDP socket per query, and
+  the sd-event adapter adds each to epoll and removes it again (getdns_query's own loop
+  polls instead); malloc and free 17 %, most of it getdns's reply dictionaries
+  (`getdns_dict_set_int` 10 %); our reply reading 3.7 %, `verdict_evaluate` 2.8 %,
+  `receivers_predict` 0.9 %. What would close it: one long-lived, `connect()`ed UDP
+  socket per upstream (no epoll change per query, and the kernel drops other sources
+  instead of our `MSG_PEEK`), which getdns's stub mode does not offer.
+- **D-Bus round trips (cached Check 1.24x Peer.Ping, target 1.10x; GetVerdicts of ten
+  3.20x, target 1.30x).** The receivers' predictions are ten dictionaries of up to nine
+  variant-boxed keys each in every verdict. Measured in this run's setting with
+  `receivers` sent instead as one prebuilt 1,200-byte string (a change of its D-Bus type
+  to s, which the client, the Cockpit page and the tests would follow): cached Check
+  1.17x, GetVerdicts of ten 2.4x, both still missed, so the D-Bus shape was kept. The rest
+  is the 17 other keys of each verdict, each an entry and a variant (in the profile
+  `sd_bus_message_open_container()` and the signature checks' `memchr()`/`strlen()`), and
+  sd-bus's own cost per message. Building a verdict's dictionary once and copying it with
+  `sd_bus_message_copy()` was measured slower before. What would close it: sd-bus
+  appending a prebuilt body as bytes (it has no such call), or fewer keys per verdict.
 - **Idle RSS (target 8 MiB).** The daemon's own memory is about 1.4 MiB anonymous (heap and
   stacks) plus the receivers' rule files read (SpamAssassin's 2,111 rules, 147 of them
   compiled). The rest is shared-library pages: libcrypto 3.1 MiB (getdns links OpenSSL and
