@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The prefilter of a regular expression (see regex-literal.h): one pass
- * over the top level of the pattern, as PCRE2 reads Perl syntax. */
+ * over a sequence of the pattern, as PCRE2 reads Perl syntax, and one more
+ * over each alternative of a group that must match. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,19 +9,35 @@
 
 #include "regex-literal.h"
 
+#define REGEX_GROUP_DEPTH_MAX 8     /* deeper groups are read as "something" */
+
 typedef struct Scan {
         const char *p, *end;
+        bool caseless;
+        unsigned depth;         /* of groups around this sequence */
         char run[256];          /* the literal being read */
         size_t run_len;
         bool last_literal;      /* the atom just read is run's last character */
         char best[256];         /* the longest run so far */
         size_t best_len;
-        char sets[1024];        /* required groups of alternatives, "a|b\n" each */
-        size_t sets_len;
-        bool caseless;
+        char reqs[1024];        /* requirements found: "a|b\n" (a group), "abc\n" (a run) */
+        size_t reqs_len;
 } Scan;
 
+/* A line of the filter, whole or not at all: a line cut short would
+ * require less than every one of its literals... or more. */
+static void add_requirement(Scan *s, const char *text, size_t len) {
+        if (len == 0 || s->reqs_len + len + 2 > sizeof s->reqs)
+                return;         /* one requirement fewer: a weaker filter, still true */
+        memcpy(s->reqs + s->reqs_len, text, len);
+        s->reqs_len += len;
+        s->reqs[s->reqs_len++] = '\n';
+        s->reqs[s->reqs_len] = 0;
+}
+
 static void run_end(Scan *s) {
+        if (s->run_len >= 2)
+                add_requirement(s, s->run, s->run_len);
         if (s->run_len > s->best_len) {
                 memcpy(s->best, s->run, s->run_len);
                 s->best[s->run_len] = 0;
@@ -46,12 +63,16 @@ static void run_add(Scan *s, char c) {
         s->last_literal = true;
 }
 
-/* A {n}, {n,} or {n,m} quantifier at p: its length, 0 if p is not one
- * (PCRE2 then reads "{" as a character). *min: n. */
+/* A {n}, {n,}, {n,m} or {,m} quantifier at p: its length, 0 if p is not
+ * one (PCRE2 10.42 then reads "{" as a character; a newer one, as Perl,
+ * may read more as a quantifier: the callers take any other "{" as one
+ * that may repeat nothing). *min: n. */
 static size_t brace_quantifier(const char *p, const char *end, unsigned long *min) {
         const char *q = p + 1;
         *min = 0;
-        if (q >= end || !isdigit((unsigned char) *q))
+        if (q < end && *q == ',' && q + 1 < end && isdigit((unsigned char) q[1]))
+                ;       /* {,m}: Perl 5.34 and PCRE2 10.43; min 0 */
+        else if (q >= end || !isdigit((unsigned char) *q))
                 return 0;
         while (q < end && isdigit((unsigned char) *q))
                 *min = *min * 10 + (unsigned long) (*q++ - '0');
@@ -59,6 +80,16 @@ static size_t brace_quantifier(const char *p, const char *end, unsigned long *mi
                 for (q++; q < end && isdigit((unsigned char) *q); q++)
                         ;
         return q < end && *q == '}' ? (size_t) (q + 1 - p) : 0;
+}
+
+/* Whether the atom before p may match nothing: a quantifier ?, *, {0…}. */
+static bool optional_after(const char *p, const char *end) {
+        unsigned long min = 1;
+        if (p >= end)
+                return false;
+        if (*p == '?' || *p == '*')
+                return true;
+        return *p == '{' && (brace_quantifier(p, end, &min) == 0 || min == 0);
 }
 
 /* Past a character class; p at its "[". */
@@ -106,6 +137,65 @@ static const char *skip_group(const char *p, const char *end) {
         return end;
 }
 
+/* The next "|" of p..end at its own level, or end. */
+static const char *next_alternative(const char *p, const char *end) {
+        while (p < end && *p != '|') {
+                if (*p == '\\' && p + 1 < end)
+                        p += 2;
+                else if (*p == '[')
+                        p = skip_class(p, end);
+                else if (*p == '(')
+                        p = skip_group(p, end);
+                else
+                        p++;
+        }
+        return p;
+}
+
+static void scan_sequence(Scan *s);
+
+/* Alternatives p..end ("a|b\S*|c"), one of which must match: the longest
+ * run each of them requires, as one requirement "a|b|c", unless one of
+ * them requires none. */
+static void alternatives(Scan *s, const char *p, const char *end) {
+        char set[512];
+        size_t n = 0;
+
+        if (s->depth >= REGEX_GROUP_DEPTH_MAX)
+                return;
+        for (const char *a = p;; a++) {
+                const char *b = next_alternative(a, end);
+                Scan sub = { .p = a, .end = b, .caseless = s->caseless, .depth = s->depth + 1 };
+                scan_sequence(&sub);
+                if (sub.best_len == 0 || n + sub.best_len + 1 >= sizeof set)
+                        return;
+                if (n > 0)
+                        set[n++] = '|';
+                memcpy(set + n, sub.best, sub.best_len);
+                n += sub.best_len;
+                if (b >= end)
+                        break;
+                a = b;
+        }
+        add_requirement(s, set, n);
+}
+
+/* A group at s->p: skipped; a group that must match (not made optional,
+ * not an assertion, a condition or a named group) gives the requirement
+ * of its alternatives. */
+static void group(Scan *s) {
+        const char *start = s->p, *end = skip_group(s->p, s->end);
+
+        run_end(s);
+        s->p = end;
+        if (end - start < 2 || end[-1] != ')' || optional_after(end, s->end))
+                return;
+        start += end - start > 3 && start[1] == '?' && start[2] == ':' ? 3 : 1;
+        if (*start == '?' || *start == '*')
+                return;
+        alternatives(s, start, end - 1);
+}
+
 /* A quantifier after the atom just read: a literal character that may be
  * absent leaves the run; any quantifier ends it. false: not a quantifier. */
 static bool quantifier(Scan *s) {
@@ -146,10 +236,7 @@ static void escape(Scan *s) {
 
         s->p += 2;
         if (!isalnum((unsigned char) c)) {
-                if ((unsigned char) c < 0x80)
-                        run_add(s, c);
-                else
-                        run_end(s);
+                run_add(s, c);
                 return;
         }
         run_end(s);
@@ -167,6 +254,49 @@ static void escape(Scan *s) {
                         s->p++;
 }
 
+/* A sequence without "|" at its own level (the caller splits there). */
+static void scan_sequence(Scan *s) {
+        while (s->p < s->end) {
+                if (quantifier(s))
+                        continue;
+                switch (*s->p) {
+                case '(':
+                        group(s);
+                        break;
+                case '[':
+                        run_end(s);
+                        s->p = skip_class(s->p, s->end);
+                        break;
+                case '\\':
+                        if (s->p + 1 >= s->end) {
+                                run_end(s);
+                                s->p++;
+                        } else
+                                escape(s);
+                        break;
+                case '{': {     /* not a quantifier to PCRE2 10.42, perhaps to another: skipped to "}" */
+                        const char *close = memchr(s->p, '}', (size_t) (s->end - s->p));
+                        if (s->last_literal)
+                                s->run_len--;
+                        run_end(s);
+                        s->p = close ? close + 1 : s->end;
+                        break;
+                }
+                case '.':
+                case '^':
+                case '$':
+                case '|':       /* not reached: split by the caller */
+                        run_end(s);
+                        s->p++;
+                        break;
+                default:
+                        run_add(s, *s->p++);
+                        break;
+                }
+        }
+        run_end(s);
+}
+
 static bool unsupported(const char *pattern, size_t len) {
         static const char options[] = "aimnsxJU-^)";
         for (size_t i = 0; i + 1 < len; i++) {
@@ -179,95 +309,19 @@ static bool unsupported(const char *pattern, size_t len) {
                 else if (pattern[i] == '(' && pattern[i + 1] == '?' && i + 2 < len && strchr(options, pattern[i + 2]))
                         return true;    /* (?i), (?x: …) */
         }
-        return false;
-}
-
-/* A group "(…)" or "(?:…)", from p to end (just past its ")"), whose
- * alternatives are all plain characters, such as (?:dsl|cable|dhcp):
- * appended to s->sets as "dsl|cable|dhcp\n", unless a quantifier after it
- * lets it be absent. */
-static void group_alternatives(Scan *s, const char *p, const char *end) {
-        unsigned long min = 1;
-        char buf[512];
-        size_t n = 0;
-
-        if (end < s->end && (*end == '?' || *end == '*'))
-                return;
-        if (end < s->end && *end == '{' && brace_quantifier(end, s->end, &min) > 0 && min == 0)
-                return;
-        if (end - p < 2 || end[-1] != ')')
-                return;         /* unterminated */
-        p += end - p > 3 && p[1] == '?' && p[2] == ':' ? 3 : 1;
-        if (*p == '?' || *p == '*')
-                return;         /* another kind of group: an assertion, a named group, … */
-        for (end--; p < end; p++) {
-                char c = *p;
-                if (c == '|') {
-                        if (n == 0 || buf[n - 1] == '|')
-                                return;         /* an empty alternative */
-                } else if (c == '\\' && p + 1 < end && !isalnum((unsigned char) p[1]) && literal_char(p[1]))
-                        c = *++p;
-                else if (strchr("\\()[]{}.^$*+?", c) || !literal_char(c))
-                        return;
-                if (n + 1 >= sizeof buf)
-                        return;
-                buf[n++] = s->caseless ? (char) tolower((unsigned char) c) : c;
-        }
-        if (n == 0 || buf[n - 1] == '|' || s->sets_len + n + 2 > sizeof s->sets)
-                return;
-        memcpy(s->sets + s->sets_len, buf, n);
-        s->sets_len += n;
-        s->sets[s->sets_len++] = '\n';
-        s->sets[s->sets_len] = 0;
+        return len > 0 && pattern[len - 1] == '\\';       /* does not compile */
 }
 
 char *regex_prefilter(const char *pattern, size_t len, bool caseless) {
         Scan s = { .p = pattern, .end = pattern + len, .caseless = caseless };
-        char *f;
 
         if (unsupported(pattern, len))
                 return NULL;
-        while (s.p < s.end) {
-                const char *start = s.p;
-                if (quantifier(&s))
-                        continue;
-                switch (*s.p) {
-                case '|':
-                        return NULL;    /* alternatives at the top: nothing is required */
-                case '(':
-                        run_end(&s);
-                        s.p = skip_group(s.p, s.end);
-                        group_alternatives(&s, start, s.p);
-                        break;
-                case '[':
-                        run_end(&s);
-                        s.p = skip_class(s.p, s.end);
-                        break;
-                case '\\':
-                        if (s.p + 1 >= s.end)
-                                return NULL;    /* PCRE2 does not compile it */
-                        escape(&s);
-                        break;
-                case '.':
-                case '^':
-                case '$':
-                case '{':       /* not a quantifier: a character, left out */
-                        run_end(&s);
-                        s.p++;
-                        break;
-                default:
-                        run_add(&s, *s.p++);
-                        break;
-                }
-        }
-        run_end(&s);
-        if (s.best_len < 2)     /* one character: PCRE2's own start-up checks do as well */
-                s.best_len = 0;
-        if (s.best_len == 0 && s.sets_len == 0)
-                return NULL;
-        if (asprintf(&f, "%.*s%s%s", (int) s.sets_len, s.sets, s.best_len ? s.best : "", s.best_len ? "\n" : "") < 0)
-                return NULL;
-        return f;
+        if (next_alternative(pattern, s.end) < s.end)
+                alternatives(&s, pattern, s.end);       /* "a|b" at the top */
+        else
+                scan_sequence(&s);
+        return s.reqs_len > 0 ? strdup(s.reqs) : NULL;
 }
 
 /* Whether subject holds one of the literals of a filter's line. */

@@ -10,19 +10,22 @@
  * rules look for words such as "dsl|cable|dhcp" that a given relay line
  * does not have).
  *
- * Conservative: only the pattern's top level is read. A run of plain
- * characters is required (a character made optional by ?, * or {0,…} is
- * dropped; a class, an escape that is not a plain character, or "." ends
- * the run); so is a group whose alternatives are all plain characters,
- * unless a quantifier lets it be absent; every other group is skipped. A
- * pattern with alternation at the top level, inline options, \Q…\E or
- * backtracking verbs has none; the caller does not ask for a pattern
- * compiled with the x flag.
+ * Conservative: a sequence of the pattern is read at its own level. Each
+ * run of plain characters is required (a character made optional by ?, *
+ * or {0,…} is dropped; a class, an escape that is not a plain character,
+ * or "." ends the run). So is a group that must match (no quantifier lets
+ * it be absent; not an assertion, condition or named group), as one of the
+ * longest runs of its alternatives, each read the same way, down to
+ * REGEX_GROUP_DEPTH_MAX: "(?:dial|\S?dsl)" requires "dial" or "dsl"; an
+ * alternative without a run of its own makes the group require nothing.
+ * Alternatives at the top level are such a group. A pattern with inline
+ * options, \Q…\E or backtracking verbs has none; the caller does not ask
+ * for a pattern compiled with the x flag.
  *
  * The filter: one requirement a line, each the literals ('|' between them)
- * of which a subject must contain one: "dsl|cable|dhcp\n rdns=\n" (the
- * groups, then the longest run); lower-cased when caseless. NULL: none (or
- * no memory: a filter only saves work). */
+ * of which a subject must contain one: " rdns=\ndsl|cable|dhcp\n";
+ * lower-cased when caseless. NULL: none (or no memory: a filter only saves
+ * work). */
 char *regex_prefilter(const char *pattern, size_t len, bool caseless);
 
 /* Whether the subject can match: it meets every requirement of the filter

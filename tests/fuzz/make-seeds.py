@@ -79,6 +79,21 @@ def main():
     write("dns-reply", "a-cname", message("alias.example.test", 1, [rr("alias.example.test", 5, name("mail2.example.test")),
                                                                    rr("mail2.example.test", 1, bytes([192, 0, 2, 14]))]))
     write("dns-reply", "txt", message("o-o.myaddr.test", 16, [rr("o-o.myaddr.test", 16, b"\x0a192.0.2.10\x05other")]))
+    # regex-literal: a flags byte (1: caseless), the pattern, subjects a line each
+    relay = "[ ip=198.51.100.7 rdns={} helo={} by=mx.receiver.invalid ident= envfrom= intl=0 id=1A2B auth= msa=0 ]"
+    for i, (flags, pattern, subjects) in enumerate([
+            (1, r"^[^\]]+ rdns=\S*(?:cm|catv|docsis|cable|dsl|dhcp|cpe|node)\S*\d+[^\d\s]+\d", [
+                relay.format("dsl-7-1.example.net", "x"), relay.format("mail.example.com", "x")]),
+            (1, r"^[^\]]+ rdns=\S+[\-\.](?:dial|modem|isdn|dov|\S?dsl|cable|wireless)[\-\.]", [
+                relay.format("a.adsl.example", "x"), relay.format("A.CABLE.example", "x")]),
+            (0, r"^[^\]]+ helo=(?:pc|oem\S*) ", [relay.format("x", "oem7"), relay.format("x", "pc")]),
+            (1, r"(?:(?<!smtp)(?<!a)cm|catv)\d", ["cm7", "smtpcm7", "catv1"]),
+            (0, r"foo|b.r|(?:x|y)z{0,2}", ["bar", "b-r", "xz", "y"]),
+            (0, r"ab{,3}c(?:de){,2}f", ["ab{,3}cf", "acf"]),
+            (1, "s\\d", ["\u017f1", "S1"]),
+            (1, r"\bmail[^a-z]", ["MAIL.", "x.mail-"]),
+    ]):
+        write("regex-literal", f"seed-{i}", bytes([flags]) + (pattern + "\n" + "\n".join(subjects)).encode())
 
 
 if __name__ == "__main__":

@@ -22,16 +22,16 @@ static void test_filters(void **state) {
                 bool caseless;
                 const char *filter;     /* NULL: none */
         } cases[] = {
-                { "^[^\\]]+ rdns=\\S*(?:cm|catv|dsl)\\S*\\d+", true, "cm|catv|dsl\n rdns=\n" },
-                { "^[^\\]]+ helo=\\S+\\.(?:home|lan) ", false, "home|lan\n helo=\n" },
-                { "foo|bar", false, NULL },                     /* alternatives at the top */
-                { "abcd?ef", false, "abc\n" },                  /* d may be absent */
+                { "^[^\\]]+ rdns=\\S*(?:cm|catv|dsl)\\S*\\d+", true, " rdns=\ncm|catv|dsl\n" },
+                { "^[^\\]]+ helo=\\S+\\.(?:home|lan) ", false, " helo=\nhome|lan\n" },
+                { "foo|bar", false, "foo|bar\n" },              /* alternatives at the top */
+                { "abcd?ef", false, "abc\nef\n" },              /* d may be absent */
                 { "mail(?:box)?", false, "mail\n" },            /* an optional group */
                 { "(?:a|b)*cd", false, "cd\n" },
                 { "(?:mx|smtp){0,2}relay", false, "relay\n" },
                 { "(?:mx|smtp)+relay", false, "mx|smtp\nrelay\n" },
                 { "x{0,3}yz", false, "yz\n" },
-                { "ab{2}cd", false, "ab\n" },
+                { "ab{2}cd", false, "ab\ncd\n" },
                 { "ab+c", false, "ab\n" },
                 { "MAIL", true, "mail\n" },
                 { "MAIL", false, "MAIL\n" },
@@ -41,11 +41,14 @@ static void test_filters(void **state) {
                 { "\\x41BC", false, "BC\n" },
                 { "\\p{Lu}xy", false, "xy\n" },
                 { "\\d{1,3}\\.\\d{1,3}", false, NULL },
-                { "a{foo}bar", false, "foo}bar\n" },            /* "{" not a quantifier */
+                { "xa{foo}bar", false, "bar\n" },               /* "{" not a quantifier (to PCRE2 10.42) */
+                { "xab{ 1 }cd", false, "xa\ncd\n" },           /* nor this, to 10.42: b may be repeated nothing */
+                { "xab{,3}cd", false, "xa\ncd\n" },
+                { "x(?:ab|cd){,3}yz", false, "yz\n" },         /* a group that may match nothing */
                 { "[abc]+mail", false, "mail\n" },
                 { "[]|x]mail", false, "mail\n" },               /* "]" first in a class */
                 { "(foo|)bar", false, "bar\n" },                /* an empty alternative */
-                { "(?:a.b|cd)xy", false, "xy\n" },              /* not all plain */
+                { "(?:a.b|cd)xy", false, "a|cd\nxy\n" },        /* each alternative's longest run */
                 { "(?<!smtp)mail", false, "mail\n" },           /* an assertion, skipped */
                 { "(?#a comment (with)mail", false, "mail\n" },  /* a comment ends at its first ")" */
                 { "(?#comment)abc", false, "abc\n" },
@@ -58,6 +61,14 @@ static void test_filters(void **state) {
                 { "\\1mail", false, "mail\n" },                 /* a back reference */
                 { "mail\\", false, NULL },                      /* does not compile */
                 { "m\xc3\xa4il", false, "il\n" },               /* not ASCII: ends a run */
+                { "rdns=\\S*\\bmail[^a-z]", true, "rdns=\nmail\n" },   /* every run */
+                { "\\S+[\\-\\.](?:dial|\\S?dsl|cable)[\\-\\.]", true, "dial|dsl|cable\n" },
+                { "helo=(?:pc|oem\\S*) ", false, "helo=\npc|oem\n" },
+                { "(?:(?<!smtp)cm|dsl)x", false, "cm|dsl\n" },     /* an assertion takes nothing */
+                { "(?:ab|c*)x", false, NULL },                  /* an alternative that requires nothing */
+                { "foo|b.r", false, "foo|b\n" },
+                { "(?:mx|(?:smtp|relay)\\d)", false, NULL },    /* a group's requirement is no run of its alternative */
+                { "((((((((((a|b))))))))))", false, NULL },     /* deeper than REGEX_GROUP_DEPTH_MAX */
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
