@@ -26,6 +26,7 @@ PTRWATCH = os.path.join(BUILD, "client", "ptrwatch")
 RESULTS = os.path.join(HERE, "RESULTS.md")
 BEGIN, END = "<!-- scale: begin -->", "<!-- scale: end -->"
 DBUS_MAX_MESSAGE = 32 * 1024 * 1024      # dbus-daemon's default max_message_size (system bus)
+RUNS = 3        # timed figures: the best of three, as bench.py's
 rows = []
 
 
@@ -43,6 +44,12 @@ def timed(cmd, **kw):
     t = time.monotonic()
     p = subprocess.run(cmd, **kw)
     return time.monotonic() - t, p
+
+
+def timed_call(client, method):
+    t = time.monotonic()
+    client.call(method, timeout=900)
+    return time.monotonic() - t
 
 
 def reply_size(conn, method, args=None):
@@ -106,9 +113,7 @@ def main():
             d = dw.Daemon(world.root, bus, conf, state_dir=state, name="scale").start()
             dw.wait_for(lambda: client.get("Summary") == "pass", "every verdict", deadline=900)
             first = time.monotonic() - t0
-            t0 = time.monotonic()
-            client.call("Refresh", timeout=900)
-            refresh = time.monotonic() - t0
+            refresh = min(timed_call(client, "Refresh") for _ in range(RUNS))
             peak = hwm_kib(d.proc.pid)
             from gi.repository import GLib
             size_all, count_all = reply_size(client.conn, "ListVerdicts", GLib.Variant("(ttt)", (0, n, 0)))
@@ -134,13 +139,15 @@ def main():
         with open(gq, "w") as f:
             for i, a in enumerate(v4):
                 f.write(f"{ipaddress.ip_address(a).reverse_pointer} PTR\nh{i}.bench.test A\n")
-        gq_b, p = timed(["getdns_query", "-s", "-B", "-q", "-F", gq, "@127.0.0.1"], capture_output=True)
-        gq_ab, p2 = timed(["getdns_query", "-s", "-a", "-B", "-q", "-F", gq, "@127.0.0.1"], capture_output=True)
+        gq_b = min(timed(["getdns_query", "-s", "-B", "-q", "-F", gq, "@127.0.0.1"], capture_output=True)[0]
+                   for _ in range(RUNS))
+        gq_ab = min(timed(["getdns_query", "-s", "-a", "-B", "-q", "-F", gq, "@127.0.0.1"], capture_output=True)[0]
+                    for _ in range(RUNS))
 
     per = (peak - idle) * 1024 / n
     row(f"{n} watched: (peak RSS - peak RSS watching 10) / {n}", f"{per:.0f} B ({peak / 1024:.1f} MiB peak)",
         f"watching 10: {idle / 1024:.1f} MiB", "-", "<= 1 KiB", per <= 1024)
-    row(f"{n} watched: Refresh() (warm)", f"{refresh:.2f} s", f"getdns_query -a -B {gq_ab:.2f} s "
+    row(f"{n} watched: Refresh() (warm, best of {RUNS})", f"{refresh:.2f} s", f"getdns_query -a -B {gq_ab:.2f} s "
         f"(-B {gq_b:.2f} s)", f"{refresh / gq_ab:.2f}x", "<= 1.0x", refresh <= gq_ab)
     row(f"first check of {n} addresses (cold)", f"{first:.2f} s", "-", "-", "(reported)", True)
     row(f"start-up with a {n}-entry state file ({state_bytes / 1e6:.1f} MB) until the name is owned",
