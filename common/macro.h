@@ -56,6 +56,11 @@ static inline bool streq(const char *a, const char *b) {
         return strcmp(a, b) == 0;
 }
 
+/* Both NULL, or equal strings. */
+static inline bool streq_ptr(const char *a, const char *b) {
+        return a == b || (a && b && streq(a, b));
+}
+
 static inline bool strcaseeq(const char *a, const char *b) {
         return strcasecmp(a, b) == 0;
 }

@@ -151,16 +151,12 @@ static uint64_t predictions_hash(const Prediction *p) {
         return h;
 }
 
-static bool same(const char *a, const char *b) {
-        return a == b || (a && b && streq(a, b));
-}
-
 static bool predictions_equal(const Prediction *a, const Prediction *b) {
         for (size_t i = 0; i < _RECEIVER_MAX; i++)
                 if (a[i].known != b[i].known || a[i].action != b[i].action || a[i].score != b[i].score ||
-                    !same(a[i].reply, b[i].reply) || !same(a[i].note, b[i].note) ||
-                    !same(a[i].version, b[i].version) || !same(a[i].basis, b[i].basis) ||
-                    !same(a[i].source, b[i].source) || !strv_equal(a[i].rules, b[i].rules) ||
+                    !streq_ptr(a[i].reply, b[i].reply) || !streq_ptr(a[i].note, b[i].note) ||
+                    !streq_ptr(a[i].version, b[i].version) || !streq_ptr(a[i].basis, b[i].basis) ||
+                    !streq_ptr(a[i].source, b[i].source) || !strv_equal(a[i].rules, b[i].rules) ||
                     !strv_equal(a[i].matched, b[i].matched))
                         return false;
         return true;
@@ -203,10 +199,6 @@ Prediction *predictions_intern(Prediction *p) {
         interned.buckets[s->hash % interned.n_buckets] = s;
         interned.n++;
         return p;
-}
-
-size_t predictions_interned(void) {
-        return interned.n;
 }
 
 /* The reply's code ("450 4.7.25 …" → 450), 0 without one. */

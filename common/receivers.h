@@ -55,7 +55,6 @@ Prediction *predictions_copy(const Prediction *p);
  * (p's reference passes to it): the daemon holds each distinct set of
  * predictions once, however many addresses share it. */
 Prediction *predictions_intern(Prediction *p);
-size_t predictions_interned(void);      /* how many distinct sets are held */
 
 const char *receiver_to_string(Receiver r);
 int receiver_from_string(const char *s);

@@ -505,8 +505,7 @@ static bool predicted_alike(const Verdict *v, const Verdict *like, uint32_t gene
         return like->receivers && like->predicted_with == generation && like->kind == v->kind &&
                 like->reasons == v->reasons && like->helo_dns == v->helo_dns &&
                 address_equal(&like->address, &v->address) &&
-                (first == like_first || (first && like_first && streq(first, like_first))) &&
-                (helo == like_helo || (helo && like_helo && streq(helo, like_helo))) &&
+                streq_ptr(first, like_first) && streq_ptr(helo, like_helo) &&
                 (!first || strv_contains(v->confirmed, first) == strv_contains(like->confirmed, first));
 }
 
