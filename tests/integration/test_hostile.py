@@ -5,9 +5,11 @@ wrong definitive verdict, never a crash (and, in the ASan build, never a
 sanitizer report): what cannot be trusted is a temperror, and a forgery from
 another source is not even read."""
 
+import atexit
 import json
 import os
 import random
+import shutil
 import struct
 import subprocess
 import sys
@@ -216,4 +218,5 @@ class Oversize(unittest.TestCase):
 
 if __name__ == "__main__":
     root = tempfile.mkdtemp(prefix="ptrwatch-hostile-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)  # nothing left in /tmp
     unittest.main(verbosity=2)

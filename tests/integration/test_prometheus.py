@@ -7,6 +7,7 @@ directory, label escaping; the alerting rules checked and unit-tested by
 promtool. DNS from the scripted server: TTLs of a second, data changed at
 will."""
 
+import atexit
 import os
 import re
 import shutil
@@ -222,6 +223,7 @@ class Rules(unittest.TestCase):
 
 if __name__ == "__main__":
     root = tempfile.mkdtemp(prefix="ptrwatch-prometheus-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)  # nothing left in /tmp
     os.chmod(root, 0o755)
     bus = dw.Bus(root).start()
     try:

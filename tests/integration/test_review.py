@@ -4,8 +4,10 @@ scripted DNS server for the odd answers, in private network and mount
 namespaces. Each test names the item it covers and fails on the code before
 the fix."""
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -630,6 +632,7 @@ def stat_is_fifo(path):
 
 if __name__ == "__main__":
     root = tempfile.mkdtemp(prefix="ptrwatch-review-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)  # nothing left in /tmp
     os.chmod(root, 0o755)
     bus = dw.Bus(root)
     bus.start()

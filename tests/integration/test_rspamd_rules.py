@@ -10,9 +10,11 @@ otherwise, which Rspamd drops). Rspamd's HFILTER_HOSTNAME_* and
 HFILTER_HELO_* symbols must equal the predicted ones, with their weights.
 rspamd asks the same scripted DNS server (check_host() looks the HELO up)."""
 
+import atexit
 import ipaddress
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -188,5 +190,6 @@ def tearDownModule():
 
 if __name__ == "__main__":
     root = test_sa_rules.root = tempfile.mkdtemp(prefix="ptrwatch-rspamd-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)  # nothing left in /tmp
     os.chmod(root, 0o755)
     unittest.main(verbosity=2)

@@ -11,6 +11,7 @@ here from SpamAssassin's files, not from ptrwatch — must equal the
 predicted ones, and the predicted score their set-3 scores' sum. With the
 rule files absent, the prediction says it is estimated."""
 
+import atexit
 import ipaddress
 import json
 import os
@@ -303,5 +304,6 @@ class Absent(unittest.TestCase):
 
 if __name__ == "__main__":
     root = tempfile.mkdtemp(prefix="ptrwatch-sa-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)  # nothing left in /tmp
     os.chmod(root, 0o755)
     unittest.main(verbosity=2)
