@@ -67,7 +67,7 @@ class Chromium:
             [CHROMIUM, "--user-data-dir=" + self.profile, *FLAGS, *flags, "about:blank"],
             preexec_fn=fds, pass_fds=(3, 4),   # kept open: close_fds runs after preexec_fn
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env=dict(os.environ, HOME=self.profile,
+            env=dict(os.environ, HOME=self.profile, TMPDIR=self.profile,     # nothing of it left in /tmp
                      # no bus of the test's (or this host's) for the browser
                      DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent",
                      DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent"))
