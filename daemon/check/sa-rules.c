@@ -143,7 +143,7 @@ static SaRule *rule_get(SaRules *s, const char *name) {
 /* ---- parsing one line ---- */
 
 /* "/re/flags" or "m{re}flags" (any delimiter; brackets pair): the PCRE2
- * code, as Perl reads the pattern, into r with its required literal. */
+ * code, as Perl reads the pattern, into r with its prefilter. */
 static int compile_regex(SaRule *r, const char *p, const char **why) {
         char open = '/', close = '/';
         uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;    /* a pattern that is not UTF-8 fails to compile */

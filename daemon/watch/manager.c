@@ -36,8 +36,7 @@ static int engine_new(Manager *m, const Config *c, Resolver **ret_resolver, Chec
 /* The verdict a new one for a replaces: a refresh that finds the same
  * facts shares its predictions (VerdictPolicy.current). */
 static const Verdict *current_verdict(const Address *a, void *userdata) {
-        Manager *m = userdata;
-        Entry *e = cache_get(&m->cache, a);
+        Entry *e = manager_get_entry(userdata, a);
         return e ? e->definitive : NULL;
 }
 
